@@ -1,0 +1,1 @@
+"""Channels: adapters between a way of chatting (terminal, Telegram) and the conversation host."""

@@ -1,0 +1,115 @@
+"""The `werkpad` command: parse the arguments and call into the app; nothing else."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date
+
+from bot.config import Settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    result: int = args.func(args)
+    return result
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="werkpad", description=__doc__)
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    chat = sub.add_parser("chat", help="chat with Werkpad in the terminal")
+    chat.add_argument("--user", default="local", help="who is chatting (default: local)")
+    chat.add_argument("--lang", help="choose this language first (nl, en, ar, ti, fa, so, tr)")
+    chat.add_argument("--db", help="database URL (default: DATABASE_URL or SQLite under ./var)")
+    chat.set_defaults(func=cmd_chat)
+
+    run = sub.add_parser("run", help="run the bot (a terminal chat when no Telegram token is set)")
+    run.set_defaults(func=cmd_run)
+
+    content = sub.add_parser("content", help="work with the content in content/")
+    content_sub = content.add_subparsers(required=True, metavar="ACTION")
+    check = content_sub.add_parser("check", help="exit 0 when the content is complete and valid")
+    check.add_argument("--today", type=date.fromisoformat, help="check dates as of this day")
+    check.add_argument("--max-age-days", type=int, default=365, help="oldest allowed verified date")
+    check.set_defaults(func=cmd_content_check)
+
+    db = sub.add_parser("db", help="the database")
+    db_sub = db.add_subparsers(required=True, metavar="ACTION")
+    upgrade = db_sub.add_parser("upgrade", help="apply all migrations")
+    upgrade.add_argument("--db", help="database URL")
+    upgrade.set_defaults(func=cmd_db_upgrade)
+    return parser
+
+
+def settings_for(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env()
+    if getattr(args, "db", None):
+        settings = replace(settings, database_url=args.db)
+    return settings
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.app import build_app
+    from bot.channels.terminal import TerminalChat
+    from bot.core.events import ButtonPressed, CommandReceived
+
+    app = build_app(settings_for(args))
+    interactive = sys.stdin.isatty()
+    chat = TerminalChat(app.conversations, app.clock, f"terminal:{args.user}", sys.stdout)
+    try:
+        if args.lang:
+            if not app.catalogue.supports(args.lang):
+                print(f"werkpad: unknown language {args.lang}", file=sys.stderr)
+                return 2
+            chat.send(ButtonPressed(chat.user, app.clock.now(), f"lang:{args.lang}"))
+        elif interactive:
+            chat.send(CommandReceived(chat.user, app.clock.now(), "start"))
+        chat.run(sys.stdin, prompt="> " if interactive else "")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        app.close()
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = settings_for(args)
+    if settings.telegram_token is None:
+        print("No TELEGRAM_BOT_TOKEN set: starting a chat in the terminal.\n", file=sys.stderr)
+        return cmd_chat(argparse.Namespace(user="local", lang=None, db=None))
+    print("werkpad: the Telegram channel is not in this version yet; unset TELEGRAM_BOT_TOKEN "
+          "to chat in the terminal", file=sys.stderr)
+    return 2
+
+
+def cmd_content_check(args: argparse.Namespace) -> int:
+    from bot.content.check import check_catalogue
+    from bot.content.loader import read_content
+
+    settings = Settings.from_env()
+    catalogue, problems = read_content(settings.content_dir)
+    if catalogue is not None:
+        problems += check_catalogue(catalogue, args.today or date.today(), args.max_age_days)
+    for problem in problems:
+        print(problem)
+    if not problems and catalogue is not None:
+        steps = sum(len(m.steps) for m in catalogue.modules.values())
+        print(f"content ok: {len(catalogue.codes)} languages, {len(catalogue.modules)} modules, "
+              f"{steps} steps", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from bot.storage.repo import Repo
+
+    repo = Repo(settings_for(args).database_url)
+    repo.migrate()
+    repo.dispose()
+    return 0

@@ -1,0 +1,73 @@
+"""The conversation core's one entry point: step(state, event, ctx) -> Sprint.
+
+Pure: no channel, no database, no network, no clock. The time arrives inside the event. The
+caller stores the returned state and applies the returned events, in that order.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from bot.core import buttons, commands, intents
+from bot.core.events import (
+    ButtonPressed,
+    CommandReceived,
+    Inbound,
+    TextReceived,
+    UnsupportedReceived,
+)
+from bot.core.state import State
+from bot.core.turn import Context, Sprint, Turn
+
+_KEEP = {"\n", "\t"}
+
+
+def clean_text(text: str) -> str:
+    """Drop control characters (keeping line breaks) and surrounding white space."""
+    return "".join(
+        ch for ch in text if ch in _KEEP or unicodedata.category(ch) != "Cc"
+    ).strip()
+
+
+def step(state: State, event: Inbound, ctx: Context) -> Sprint:
+    """Run one inbound event through the conversation and return what follows from it."""
+    turn = Turn(state, ctx)
+    if isinstance(event, CommandReceived):
+        commands.run_command(turn, event.command, clean_text(event.args))
+    elif isinstance(event, ButtonPressed):
+        buttons.press(turn, event.data)
+    elif isinstance(event, TextReceived):
+        receive_text(turn, event)
+    elif isinstance(event, UnsupportedReceived):
+        reply_short(turn, "input.unsupported")
+    return turn.sprint()
+
+
+def reply_short(turn: Turn, key: str, **values: object) -> None:
+    """A one-line answer that keeps the participant where they are, with the current buttons."""
+    if turn.state.lang is None or turn.state.awaiting == "language":
+        turn.show_language_choice()
+        return
+    turn.say(key, turn.current_buttons(), **values)
+
+
+def receive_text(turn: Turn, event: TextReceived) -> None:
+    """Free text: refuse what cannot be read, route what the NLU understood."""
+    text = clean_text(event.text)
+    if not text:
+        reply_short(turn, "input.empty")
+        return
+    if len(text) > turn.ctx.max_text_chars:
+        reply_short(turn, "input.too_long", max=turn.ctx.max_text_chars)
+        return
+    if turn.state.lang is None or turn.state.awaiting == "erase_confirm":
+        reply_short(turn, "input.not_understood")
+        return
+    intent = intents.top_intent(event.parse, turn.ctx.min_confidence)
+    target = intents.route(turn.catalogue, intent) if intent else None
+    if isinstance(target, str):
+        commands.run_command(turn, target, "")
+    elif target is not None:
+        buttons.press(turn, target.encode())
+    else:
+        reply_short(turn, "input.not_understood")

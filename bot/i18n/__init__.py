@@ -1,0 +1,1 @@
+"""Language-dependent presentation: dates and numbers in the participant's language."""
