@@ -1,4 +1,4 @@
-"""The one place that wires Settings to storage, content and the clock, and hands them to channels."""
+"""The one place that wires Settings to storage, content and the clock for the channels."""
 
 from __future__ import annotations
 

@@ -15,7 +15,9 @@ from bot.config import Settings
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
     result: int = args.func(args)
     return result
 
@@ -84,8 +86,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     if settings.telegram_token is None:
         print("No TELEGRAM_BOT_TOKEN set: starting a chat in the terminal.\n", file=sys.stderr)
         return cmd_chat(argparse.Namespace(user="local", lang=None, db=None))
-    print("werkpad: the Telegram channel is not in this version yet; unset TELEGRAM_BOT_TOKEN "
-          "to chat in the terminal", file=sys.stderr)
+    print(
+        "werkpad: the Telegram channel is not in this version yet; unset TELEGRAM_BOT_TOKEN "
+        "to chat in the terminal",
+        file=sys.stderr,
+    )
     return 2
 
 
@@ -101,8 +106,11 @@ def cmd_content_check(args: argparse.Namespace) -> int:
         print(problem)
     if not problems and catalogue is not None:
         steps = sum(len(m.steps) for m in catalogue.modules.values())
-        print(f"content ok: {len(catalogue.codes)} languages, {len(catalogue.modules)} modules, "
-              f"{steps} steps", file=sys.stderr)
+        print(
+            f"content ok: {len(catalogue.codes)} languages, {len(catalogue.modules)} modules, "
+            f"{steps} steps",
+            file=sys.stderr,
+        )
     return 1 if problems else 0
 
 

@@ -191,15 +191,27 @@ def update_golden(scenario: Scenario, played: Played) -> None:
 
 
 def run_terminal(scenario: Scenario, played: Played, db_url: str) -> str:
-    """Type the scenario into `werkpad chat`, one process per restart, and return what it printed."""
+    """Type the scenario into `werkpad chat`, a process per restart; return what it printed."""
     env = {**os.environ, "WERKPAD_CONTENT_DIR": str(REPO_ROOT / "content")}
     printed = []
     for lines in played.lines:
         result = subprocess.run(
-            [sys.executable, "-m", "bot", "chat", "--user", str(scenario.data["user"]["id"]),
-             "--db", db_url],
+            [
+                sys.executable,
+                "-m",
+                "bot",
+                "chat",
+                "--user",
+                str(scenario.data["user"]["id"]),
+                "--db",
+                db_url,
+            ],
             input="".join(f"{line}\n" for line in lines),
-            capture_output=True, text=True, env=env, timeout=120, check=False,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
         )
         assert result.returncode == 0, result.stderr
         printed.append(result.stdout)

@@ -67,7 +67,9 @@ def _text_problems(where: str, text: str, limit: int) -> Iterator[str]:
 
 def _check_ui(catalogue: Catalogue) -> Iterator[str]:
     reference = catalogue.ui.get(catalogue.fallback[0], {})
-    keys = set().union(*(set(strings) for strings in catalogue.ui.values())) if catalogue.ui else set()
+    keys = (
+        set().union(*(set(strings) for strings in catalogue.ui.values())) if catalogue.ui else set()
+    )
     for code, strings in sorted(catalogue.ui.items()):
         for key in sorted(keys - set(strings)):
             yield f"ui/{code}.yml: {key}: missing"
@@ -104,7 +106,11 @@ def _targets(step: Step) -> list[str]:
 
 def _button_data(module: Module, step_id: str, step: Step) -> list[str]:
     here = f"{module.id}.{step_id}"
-    data = [f"go:{here}:{t}" for t in _targets(step) if step.next == t or t in {b.to for b in step.buttons}]
+    data = [
+        f"go:{here}:{t}"
+        for t in _targets(step)
+        if step.next == t or t in {b.to for b in step.buttons}
+    ]
     data += [f"ans:{here}:{o.value}" for o in step.options]
     data += [f"done:{here}", f"back:{here}", f"src:{here}"]
     return data
@@ -196,19 +202,24 @@ def _check_reachable(module: Module) -> Iterator[str]:
 
 
 def _check_branch_loops(catalogue: Catalogue, module: Module) -> Iterator[str]:
+    """Branches that lead to branches must end at a message step, never go round in a circle."""
+
+    def branch_targets(step_id: str) -> list[str]:
+        step = module.steps[step_id]
+        return [r.to for r in step.when if r.to in module.steps and module.steps[r.to].is_branch]
+
+    def cycle_from(step_id: str, chain: tuple[str, ...]) -> tuple[str, ...] | None:
+        if step_id in chain:
+            return (*chain, step_id)
+        for target in branch_targets(step_id):
+            found = cycle_from(target, (*chain, step_id))
+            if found:
+                return found
+        return None
+
     for step_id, step in module.steps.items():
-        if not step.is_branch:
-            continue
-        chain, current = [step_id], step
-        while current.is_branch:
-            nxt = current.when[-1].to if len(current.when) == 1 else None
-            following = [r.to for r in current.when if "." not in r.to and r.to in module.steps]
-            branch_next = [t for t in following if module.steps[t].is_branch]
-            if not branch_next:
-                break
-            nxt = branch_next[0]
-            if nxt in chain:
-                yield f"modules/{module.id}.yml: {step_id}: branches loop through {' -> '.join(chain)}"
-                break
-            chain.append(nxt)
-            current = module.steps[nxt]
+        if step.is_branch:
+            cycle = cycle_from(step_id, ())
+            if cycle and cycle[0] == step_id:
+                where = f"modules/{module.id}.yml: {step_id}"
+                yield f"{where}: branches loop through {' -> '.join(cycle)}"

@@ -49,7 +49,9 @@ def _validate(model: type[M], data: Any, where: str, problems: list[str]) -> M |
 def read_content(root: Path) -> tuple[Catalogue | None, list[str]]:
     """The catalogue in `root` (None if it cannot be built) and the problems found reading it."""
     problems: list[str] = []
-    langs = _validate(Languages, _read_yaml(root / "languages.yml", problems), "languages.yml", problems)
+    langs = _validate(
+        Languages, _read_yaml(root / "languages.yml", problems), "languages.yml", problems
+    )
     ui: dict[str, dict[str, str]] = {}
     for path in sorted((root / "ui").glob("*.yml")):
         data = _read_yaml(path, problems)

@@ -39,7 +39,9 @@ def _position_of(turn: Turn) -> tuple[int, int]:
     here = turn.state.bookmark()
     assert here is not None
     module = turn.catalogue.modules[here[0]]
-    return position(turn.catalogue, module, here[1].step, turn.state.profile, len(here[1].trail) + 1)
+    return position(
+        turn.catalogue, module, here[1].step, turn.state.profile, len(here[1].trail) + 1
+    )
 
 
 def menu(turn: Turn, args: str) -> None:

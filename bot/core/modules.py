@@ -52,18 +52,21 @@ def resolve(catalogue: Catalogue, module_id: str, step_id: str, profile: Mapping
     raise RuntimeError(f"branches loop at {module_id}.{step_id}")
 
 
-def successors(module: Module, step_id: str, profile: Mapping[str, str]) -> list[str]:
-    """Where the main path may go from a message step: the chosen option, or every option while
-    the question is unanswered; else `next`, else the first extra button."""
+def successors(
+    module: Module, step_id: str, profile: Mapping[str, str]
+) -> list[tuple[str, Mapping[str, str]]]:
+    """Where the main path may go from a message step, with the answers that lead there: the
+    chosen option, or every option (as if chosen) while the question is open; else `next`,
+    else the first extra button."""
     step = module.steps[step_id]
-    if step.options:
-        answer = profile.get(step.ask or "")
-        chosen = [o.to for o in step.options if o.value == answer]
-        return chosen or [o.to for o in step.options]
+    if step.options and step.ask:
+        answer = profile.get(step.ask)
+        chosen = [(o.to, profile) for o in step.options if o.value == answer]
+        return chosen or [(o.to, {**profile, step.ask: o.value}) for o in step.options]
     if step.next:
-        return [step.next]
+        return [(step.next, profile)]
     if step.buttons:
-        return [step.buttons[0].to]
+        return [(step.buttons[0].to, profile)]
     return []
 
 
@@ -74,17 +77,17 @@ def path(catalogue: Catalogue, module: Module, profile: Mapping[str, str]) -> li
     shrink once the participant answers, never grow.
     """
 
-    def walk(target: str, seen: tuple[str, ...]) -> list[str]:
+    def walk(target: str, answers: Mapping[str, str], seen: tuple[str, ...]) -> list[str]:
         mod_id, step_id = split_target(module, target)
         if mod_id != module.id or len(seen) >= MAX_HOPS:
             return []
-        resolved = resolve(catalogue, mod_id, step_id, profile).partition(".")[2]
+        resolved = resolve(catalogue, mod_id, step_id, answers).partition(".")[2]
         if resolved in seen:
             return []
-        rest = [walk(t, (*seen, resolved)) for t in successors(module, resolved, profile)]
+        rest = [walk(t, a, (*seen, resolved)) for t, a in successors(module, resolved, answers)]
         return [resolved, *max(rest, key=len, default=[])]
 
-    return walk(module.start, ())
+    return walk(module.start, profile, ())
 
 
 def position(
@@ -119,7 +122,9 @@ def render_step(
     step = module.steps[step_id]
     content_lang = catalogue.module_language(module, lang)
     n, total = position(catalogue, module, step_id, profile, depth)
-    header = catalogue.text(lang, "module.progress", title=module.title[content_lang], n=n, total=total)
+    header = catalogue.text(
+        lang, "module.progress", title=module.title[content_lang], n=n, total=total
+    )
     assert step.text is not None
     here = full_id(module.id, step_id)
     buttons = step_buttons(catalogue, module, step_id, step, lang, content_lang)
@@ -145,11 +150,15 @@ def step_buttons(
     buttons = [
         Button(o.label[content_lang], Action("ans", here, o.value).encode()) for o in step.options
     ]
-    buttons += [Button(b.label[content_lang], Action("go", here, b.to).encode()) for b in step.buttons]
+    buttons += [
+        Button(b.label[content_lang], Action("go", here, b.to).encode()) for b in step.buttons
+    ]
     if step.checklist:
         buttons.append(Button(catalogue.text(lang, "nav.done"), Action("done", here).encode()))
     if step.next:
-        buttons.append(Button(catalogue.text(lang, "nav.next"), Action("go", here, step.next).encode()))
+        buttons.append(
+            Button(catalogue.text(lang, "nav.next"), Action("go", here, step.next).encode())
+        )
     return buttons
 
 

@@ -24,9 +24,7 @@ _KEEP = {"\n", "\t"}
 
 def clean_text(text: str) -> str:
     """Drop control characters (keeping line breaks) and surrounding white space."""
-    return "".join(
-        ch for ch in text if ch in _KEEP or unicodedata.category(ch) != "Cc"
-    ).strip()
+    return "".join(ch for ch in text if ch in _KEEP or unicodedata.category(ch) != "Cc").strip()
 
 
 def step(state: State, event: Inbound, ctx: Context) -> Sprint:

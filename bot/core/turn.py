@@ -114,8 +114,13 @@ class Turn:
         if module is None or mark.step not in module.steps:
             return None
         view = render_step(
-            self.catalogue, module, mark.step, self.lang, self.state.profile,
-            depth=len(mark.trail) + 1, can_go_back=bool(mark.trail),
+            self.catalogue,
+            module,
+            mark.step,
+            self.lang,
+            self.state.profile,
+            depth=len(mark.trail) + 1,
+            can_go_back=bool(mark.trail),
         )
         return view.message
 
@@ -174,8 +179,13 @@ class Turn:
         )
         self.state = replace(self.state.with_bookmark(mod_id, mark), current=mod_id, awaiting=None)
         view = render_step(
-            self.catalogue, module, step_id, self.lang, self.state.profile,
-            depth=len(trail) + 1, can_go_back=bool(trail),
+            self.catalogue,
+            module,
+            step_id,
+            self.lang,
+            self.state.profile,
+            depth=len(trail) + 1,
+            can_go_back=bool(trail),
         )
         self.emit(view.message)
         self.emit(StepReached(mod_id, step_id, view.n, view.total))

@@ -32,8 +32,11 @@ def step_reached(session: Session, participant: Participant, ev: StepReached, at
     row = _progress(session, participant, ev.module)
     if row is None:
         row = ModuleProgress(
-            participant_id=participant.id, module=ev.module, checked={"steps": []},
-            started_at=at, completed_at=None,
+            participant_id=participant.id,
+            module=ev.module,
+            checked={"steps": []},
+            started_at=at,
+            completed_at=None,
         )
         session.add(row)
     row.step, row.step_n, row.step_total, row.updated_at = ev.step, ev.n, ev.total, at

@@ -89,8 +89,14 @@ class Transaction:
         if row is not None:
             return row
         row = Participant(
-            channel=channel, address=address, lang=None, profile={}, state={},
-            reminders=True, created_at=at, last_seen_at=at,
+            channel=channel,
+            address=address,
+            lang=None,
+            profile={},
+            state={},
+            reminders=True,
+            created_at=at,
+            last_seen_at=at,
         )
         try:
             with self.session.begin_nested():
@@ -127,8 +133,13 @@ class Transaction:
         content_id = ev.content_id if isinstance(ev, MessageCreated) else None
         self.session.add(
             EventLog(
-                participant_id=participant.id, direction=direction, type=ev.type_name,
-                content_id=content_id, payload=payload, at=at, handling_ms=ms,
+                participant_id=participant.id,
+                direction=direction,
+                type=ev.type_name,
+                content_id=content_id,
+                payload=payload,
+                at=at,
+                handling_ms=ms,
             )
         )
 
