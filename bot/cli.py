@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
+from bot.clock import SystemClock
 from bot.config import Settings
 
 
@@ -101,7 +102,9 @@ def cmd_content_check(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     catalogue, problems = read_content(settings.content_dir)
     if catalogue is not None:
-        problems += check_catalogue(catalogue, args.today or date.today(), args.max_age_days)
+        problems += check_catalogue(
+            catalogue, args.today or SystemClock().now().date(), args.max_age_days
+        )
     for problem in problems:
         print(problem)
     if not problems and catalogue is not None:

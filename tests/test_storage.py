@@ -1,4 +1,4 @@
-"""Storage on SQLite and PostgreSQL: migrations, the participant row lock, the event log, erasure."""
+"""Storage on SQLite and PostgreSQL: migrations, the row lock, the event log, erasure."""
 
 from __future__ import annotations
 
