@@ -11,13 +11,17 @@ from datetime import date
 
 from bot.clock import SystemClock
 from bot.config import Settings
+from bot.logs import configure_logging
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    settings = Settings.from_env()
+    configure_logging(
+        logging.INFO if args.func is cmd_run else logging.WARNING,
+        settings.log_format,
+        [settings.telegram_token or "", settings.webhook_secret or ""],
     )
     result: int = args.func(args)
     return result
@@ -87,12 +91,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     if settings.telegram_token is None:
         print("No TELEGRAM_BOT_TOKEN set: starting a chat in the terminal.\n", file=sys.stderr)
         return cmd_chat(argparse.Namespace(user="local", lang=None, db=None))
-    print(
-        "werkpad: the Telegram channel is not in this version yet; unset TELEGRAM_BOT_TOKEN "
-        "to chat in the terminal",
-        file=sys.stderr,
-    )
-    return 2
+    from bot.app import build_app
+    from bot.channels.telegram import TelegramChannel
+
+    app = build_app(settings)
+    try:
+        TelegramChannel(settings, app.conversations, app.catalogue, app.clock).run()
+    finally:
+        app.close()
+    return 0
 
 
 def cmd_content_check(args: argparse.Namespace) -> int:

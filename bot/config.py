@@ -28,6 +28,11 @@ class Settings:
     telegram_api_base_url: str
     timezone: str
     max_text_chars: int
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    log_format: str = "json"
 
     @classmethod
     def from_env(
@@ -48,4 +53,9 @@ class Settings:
             telegram_api_base_url=values.get("TELEGRAM_API_BASE_URL") or DEFAULT_BOT_API,
             timezone=values.get("WERKPAD_TZ") or "Europe/Amsterdam",
             max_text_chars=int(values.get("WERKPAD_MAX_TEXT_CHARS") or 2000),
+            webhook_url=values.get("WEBHOOK_URL") or None,
+            webhook_secret=values.get("WEBHOOK_SECRET") or None,
+            webhook_listen=values.get("WEBHOOK_LISTEN") or "127.0.0.1",
+            webhook_port=int(values.get("WEBHOOK_PORT") or 8443),
+            log_format=values.get("WERKPAD_LOG_FORMAT") or "json",
         )

@@ -7,6 +7,7 @@ database does not know about.
 
 from __future__ import annotations
 
+from datetime import datetime
 from time import perf_counter
 
 from bot import core
@@ -33,3 +34,8 @@ class Conversations:
             sprint = core.step(tx.state(participant), event, self.ctx)
             tx.save_sprint(participant, event, sprint, (perf_counter() - started) * 1000)
         return sprint
+
+    def mark_blocked(self, user: str, at: datetime) -> None:
+        """The channel could not deliver because the participant blocked the bot."""
+        with self.repo.transaction() as tx:
+            tx.mark_blocked(user, at)

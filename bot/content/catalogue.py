@@ -34,6 +34,16 @@ class Catalogue:
     def language(self, code: str) -> Language:
         return self._by_code[code]
 
+    def match_language(self, tag: str | None) -> str | None:
+        """The supported language an app's language tag ('nl-BE', 'fa_IR', 'prs') stands for."""
+        if not tag:
+            return None
+        base = tag.replace("_", "-").split("-")[0].lower()
+        for lang in self.languages:
+            if base == lang.code or base in lang.aliases:
+                return lang.code
+        return None
+
     def supports(self, code: str) -> bool:
         return code in self._by_code
 

@@ -28,6 +28,7 @@ class Language(Strict):
     name: str
     rtl: bool = False
     locale: str
+    aliases: list[LangCode] = []  # other codes apps report for it (e.g. prs for Dari)
 
 
 class Languages(Strict):

@@ -103,6 +103,7 @@ class TextReceived(Event):
     at: datetime
     text: str
     parse: dict[str, Any] | None = None
+    lang_hint: str | None = None  # the language the participant's app reports
 
 
 @event("button_pressed")
@@ -117,6 +118,7 @@ class ButtonPressed(Event):
     user: str
     at: datetime
     data: str
+    lang_hint: str | None = None  # the language the participant's app reports
 
 
 @event("command_received")
@@ -132,6 +134,7 @@ class CommandReceived(Event):
     at: datetime
     command: str
     args: str = ""
+    lang_hint: str | None = None  # the language the participant's app reports
 
 
 @event("unsupported_received")
@@ -146,6 +149,7 @@ class UnsupportedReceived(Event):
     user: str
     at: datetime
     kind: str
+    lang_hint: str | None = None  # the language the participant's app reports
 
 
 Inbound = TextReceived | ButtonPressed | CommandReceived | UnsupportedReceived

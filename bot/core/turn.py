@@ -46,9 +46,10 @@ class Sprint:
 class Turn:
     """Accumulates the new state and the outbound events of one step of the core."""
 
-    def __init__(self, state: State, ctx: Context) -> None:
+    def __init__(self, state: State, ctx: Context, lang_hint: str | None = None) -> None:
         self.state = state
         self.ctx = ctx
+        self.lang_hint = lang_hint
         self.events: list[Outbound] = []
 
     @property
@@ -78,12 +79,12 @@ class Turn:
     # The language choice and the menu ---------------------------------------------------------
 
     def show_language_choice(self) -> None:
-        """Offer every language by its own name; the question is asked in all of them."""
+        """Offer every language by its own name, the one the participant's app uses first; the
+        question is asked in all of them."""
         cat = self.catalogue
-        question = "\n".join(cat.text(code, "language.choose") for code in cat.codes)
-        buttons = tuple(
-            Button(lang.name, Action("lang", lang.code).encode()) for lang in cat.languages
-        )
+        languages = sorted(cat.languages, key=lambda lang: lang.code != self.lang_hint)
+        question = "\n".join(cat.text(lang.code, "language.choose") for lang in languages)
+        buttons = tuple(Button(lang.name, Action("lang", lang.code).encode()) for lang in languages)
         self.state = replace(self.state, awaiting="language")
         self.emit(MessageCreated(question, self.lang, buttons, "ui.language.choose"))
 

@@ -105,6 +105,19 @@ class Transaction:
             return self.session.scalars(query).one()
         return row
 
+    def mark_blocked(self, user: str, at: datetime) -> bool:
+        """Record that the participant blocked the bot; False if they are unknown (or erased)."""
+        channel, address = split_user(user)
+        row = self.session.scalars(
+            select(Participant)
+            .where(Participant.channel == channel, Participant.address == address)
+            .with_for_update()
+        ).one_or_none()
+        if row is None:
+            return False
+        row.blocked_at = at
+        return True
+
     def state(self, participant: Participant) -> State:
         return State.from_json(participant.state)
 
@@ -113,6 +126,7 @@ class Transaction:
     ) -> None:
         """Store the new state, apply each outbound event and log everything, in order."""
         participant.last_seen_at = inbound.at
+        participant.blocked_at = None  # writing to the bot again undoes a block
         self.log(participant, "in", inbound, inbound.at, handling_ms)
         for outbound in sprint.events:
             if apply.apply_event(self.session, participant, outbound, inbound.at) == "erased":

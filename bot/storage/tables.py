@@ -46,6 +46,7 @@ class Participant(Base):
     reminders: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
+    blocked_at: Mapped[datetime | None]  # the channel said they blocked the bot; cleared on contact
 
 
 class ModuleProgress(Base):
