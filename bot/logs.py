@@ -26,6 +26,8 @@ class JsonFormatter(logging.Formatter):
         data.update({k: v for k, v in vars(record).items() if k not in STANDARD})
         if record.exc_info:
             data["traceback"] = self.formatException(record.exc_info)
+        elif record.exc_text:  # already formatted (and redacted) by Redact
+            data["traceback"] = record.exc_text
         return json.dumps(data, default=str, ensure_ascii=False)
 
 

@@ -73,6 +73,8 @@ class TelegramChannel:
         self.settings, self.conversations = settings, conversations
         self.catalogue, self.clock = catalogue, clock
         self.locks = KeyedLocks()
+        if settings.webhook_url and not settings.webhook_secret:
+            raise ValueError("a webhook needs WEBHOOK_SECRET, so strangers cannot post updates")
         self.application = self.build(settings.telegram_token)
         self.delivery = Delivery(self.application.bot, pacer or Pacer(), self.on_blocked)
 
@@ -147,10 +149,8 @@ class TelegramChannel:
         log.error("update_failed", exc_info=context.error, extra={"update_id": update_id})
 
     def run(self) -> None:
-        """Long polling, or a webhook server when WEBHOOK_URL is set; until stopped."""
+        """Long polling, or a webhook server when WEBHOOK_URL is set; until stopped by a signal."""
         if self.settings.webhook_url:
-            if not self.settings.webhook_secret:
-                raise ValueError("a webhook needs WEBHOOK_SECRET, so strangers cannot post updates")
             self.application.run_webhook(
                 listen=self.settings.webhook_listen,
                 port=self.settings.webhook_port,
@@ -161,3 +161,32 @@ class TelegramChannel:
             )
         else:
             self.application.run_polling(allowed_updates=Update.ALL_TYPES)
+
+    async def start(self, poll_timeout: int = 10) -> None:
+        """Start receiving inside a running event loop (for embedding and tests); see stop()."""
+        application = self.application
+        await application.initialize()
+        await self.set_commands(application)
+        await application.start()
+        assert application.updater is not None
+        if self.settings.webhook_url:
+            await application.updater.start_webhook(
+                listen=self.settings.webhook_listen,
+                port=self.settings.webhook_port,
+                url_path=urlparse(self.settings.webhook_url).path.lstrip("/"),
+                webhook_url=self.settings.webhook_url,
+                secret_token=self.settings.webhook_secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            await application.updater.start_polling(
+                poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
+            )
+
+    async def stop(self) -> None:
+        application = self.application
+        if application.updater is not None and application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        await application.shutdown()
