@@ -37,7 +37,8 @@ pytest: $(BIN)/werkpad
 test: lint typecheck content-check pytest
 
 bench: $(BIN)/werkpad
-	$(BIN)/python bench/chat_latency.py
+	$(BIN)/python -m bench.chat_latency
+	$(BIN)/python -m bench.telegram_latency
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -4,7 +4,7 @@ Measures (1) the pure core, (2) one message through the conversation host with i
 transaction, on SQLite and, when reachable, PostgreSQL, and (3) `werkpad chat` as a whole process:
 start-up time, time per piped message and peak memory. Prints a Markdown table.
 
-    python bench/chat_latency.py [--messages 500] [--postgres URL]
+    python -m bench.chat_latency [--messages 500] [--postgres URL]
 """
 
 from __future__ import annotations

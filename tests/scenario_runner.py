@@ -108,6 +108,7 @@ class CoreRunner:
         self.db_url = db_url
         self.clock = ManualClock(datetime.fromisoformat(str(scenario.data["clock"])))
         self.buttons: tuple[Button, ...] = ()
+        self.messages: list[MessageCreated] = []
         self.app = self.start()
 
     def start(self) -> App:
@@ -146,6 +147,20 @@ class CoreRunner:
             self.app.close()
         return played
 
+    def play_counting(self) -> list[int]:
+        """Play the scenario; return how many messages the bot sent for each step."""
+        counts = []
+        played = Played()
+        try:
+            for number, step in enumerate(self.scenario.steps, start=1):
+                before = len(self.messages)
+                self.play_step(number, step, played)
+                counts.append(len(self.messages) - before)
+        finally:
+            self.app.close()
+        assert not played.failures, "\n".join(played.failures)
+        return counts
+
     def play_step(self, number: int, step: dict[str, Any], played: Played) -> None:
         if step.get("restart"):
             self.app.close()
@@ -160,6 +175,7 @@ class CoreRunner:
         if "user" in step:
             sprint = self.app.conversations.handle(self.inbound(step["user"], played))
             actual = [summarise(e) for e in sprint.events]
+            self.messages += sprint.messages
             for message in sprint.messages:
                 played.output.append(render(message) + "\n")
                 if message.buttons:

@@ -1,0 +1,1 @@
+"""Benchmarks of Werkpad's speed and memory; run them with `make bench`."""
