@@ -38,8 +38,7 @@ def main() -> int:
         bot = RunningBot(fake, f"sqlite:///{Path(tmp) / 'bench.sqlite3'}")
         try:
             person = Participant(fake, 4242, language_code="en")
-            person.command("/start")
-            person.press("English", replies=3)
+            person.onboard("English")
             samples = []
             for _, (kind, value, replies) in zip(range(args.messages), cycle(LOOP), strict=False):
                 started = time.perf_counter()

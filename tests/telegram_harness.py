@@ -78,6 +78,11 @@ class Participant:
         self.fake.wait_for_sent(self.chat_id, before + count, timeout=20)
         return self.received[before:]
 
+    def onboard(self, language: str) -> list[dict[str, Any]]:
+        """/start and choose a language: the welcome, the privacy note and the menu arrive."""
+        self.command("/start")
+        return self.press(language, replies=3)
+
     def command(self, command: str, args: str = "", replies: int = 1) -> list[dict[str, Any]]:
         before = len(self.received)
         self.fake.user_sends_command(self.chat_id, command, args, language_code=self.language_code)

@@ -68,16 +68,14 @@ def test_right_to_left_text_keeps_commands_readable(
     bot: RunningBot, fake: FakeBotAPI, catalogue: Catalogue
 ) -> None:
     person = Participant(fake, 1101, language_code="ar")
-    person.command("/start")
-    person.press("العربية", replies=3)
+    person.onboard("العربية")
     (help_text, _menu) = person.command("/help", replies=2)
     assert "\u2066/menu\u2069" in str(help_text["plain_text"])
 
 
 def test_a_whole_module_by_buttons(bot: RunningBot, fake: FakeBotAPI, catalogue: Catalogue) -> None:
     person = Participant(fake, 1200, language_code="en")
-    person.command("/start")
-    person.press("English", replies=3)
+    person.onboard("English")
     (intro,) = person.press("Your Dutch CV")
     assert text_of(intro).startswith("Your Dutch CV · step 1 of 19")
     person.press("Next")
@@ -97,8 +95,7 @@ def test_text_and_every_kind_of_media_get_a_friendly_answer(
     bot: RunningBot, fake: FakeBotAPI, catalogue: Catalogue
 ) -> None:
     person = Participant(fake, 1300, language_code="so")
-    person.command("/start")
-    person.press("Soomaali", replies=3)
+    person.onboard("Soomaali")
     (reply,) = person.say("waan ku faraxsanahay")
     assert text_of(reply) == ui(catalogue, "so", "input.not_understood")
     (reply,) = person.say("x" * 5000)
@@ -112,8 +109,7 @@ def test_text_and_every_kind_of_media_get_a_friendly_answer(
 
 def test_stale_and_forged_buttons(bot: RunningBot, fake: FakeBotAPI, catalogue: Catalogue) -> None:
     person = Participant(fake, 1400, language_code="nl")
-    person.command("/start")
-    person.press("Nederlands", replies=3)
+    person.onboard("Nederlands")
     (intro,) = person.press("Je Nederlandse cv")
     person.press("Verder")
     stale, current = person.press_data(intro["message_id"], "go:cv.intro:has_cv", replies=2)
@@ -139,8 +135,7 @@ def test_flood_control_is_waited_out_and_nothing_is_lost_or_doubled(
         running = RunningBot(fake, db_url, pacer=Pacer(10_000, 10_000, 10_000))
         try:
             person = Participant(fake, 1500, language_code="en")
-            person.command("/start")
-            person.press("English", replies=3)
+            person.onboard("English")
             person.command("/help", replies=2)  # bursts past 3 a second: Telegram says 429
             assert fake.rate_limited_count >= 1
             texts = [text_of(m) for m in person.received]
@@ -155,8 +150,7 @@ def test_pacing_keeps_below_the_limit(db_url: str) -> None:
         running = RunningBot(fake, db_url, pacer=Pacer(per_second=30, per_chat=1, chat_burst=3))
         try:
             person = Participant(fake, 1501, language_code="en")
-            person.command("/start")
-            person.press("English", replies=3)
+            person.onboard("English")
             person.command("/help", replies=2)
             assert fake.rate_limited_count == 0
         finally:
@@ -167,8 +161,7 @@ def test_a_participant_who_blocked_the_bot_is_marked_until_they_write(
     bot: RunningBot, fake: FakeBotAPI, db_url: str
 ) -> None:
     person = Participant(fake, 1600, language_code="en")
-    person.command("/start")
-    person.press("English", replies=3)
+    person.onboard("English")
     fake.block(1600, notify=False)
     message = MessageCreated("Reminder", "en", (Button("Menu", "menu"),))
     assert bot.call(bot.channel.deliver(1600, message)) is False
@@ -228,8 +221,7 @@ def test_restart_in_the_middle_of_a_module(
     running = RunningBot(fake, db_url)
     person = Participant(fake, 1900, language_code="nl")
     try:
-        person.command("/start")
-        person.press("Nederlands", replies=3)
+        person.onboard("Nederlands")
         person.press("Je Nederlandse cv")
         person.press("Verder")
         (layout,) = person.press("Nee, nog niet")
@@ -292,8 +284,7 @@ def test_webhook_mode_needs_a_secret(fake: FakeBotAPI, tmp_path: Path) -> None:
 
 def test_html_in_content_is_escaped(bot: RunningBot, fake: FakeBotAPI) -> None:
     person = Participant(fake, 2100, language_code="en")
-    person.command("/start")
-    person.press("English", replies=3)
+    person.onboard("English")
     (reply,) = person.command("/<b>bold</b>&")
     assert (
         "&lt;b&gt;" in str(reply["text"])

@@ -148,17 +148,22 @@ class TelegramChannel:
         update_id = update.update_id if isinstance(update, Update) else None
         log.error("update_failed", exc_info=context.error, extra={"update_id": update_id})
 
+    def webhook_options(self) -> dict[str, Any]:
+        """Where the webhook server listens and what it tells Telegram, secret included."""
+        url = self.settings.webhook_url or ""
+        return {
+            "listen": self.settings.webhook_listen,
+            "port": self.settings.webhook_port,
+            "url_path": urlparse(url).path.lstrip("/"),
+            "webhook_url": url,
+            "secret_token": self.settings.webhook_secret,
+            "allowed_updates": Update.ALL_TYPES,
+        }
+
     def run(self) -> None:
         """Long polling, or a webhook server when WEBHOOK_URL is set; until stopped by a signal."""
         if self.settings.webhook_url:
-            self.application.run_webhook(
-                listen=self.settings.webhook_listen,
-                port=self.settings.webhook_port,
-                url_path=urlparse(self.settings.webhook_url).path.lstrip("/"),
-                webhook_url=self.settings.webhook_url,
-                secret_token=self.settings.webhook_secret,
-                allowed_updates=Update.ALL_TYPES,
-            )
+            self.application.run_webhook(**self.webhook_options())
         else:
             self.application.run_polling(allowed_updates=Update.ALL_TYPES)
 
@@ -170,14 +175,7 @@ class TelegramChannel:
         await application.start()
         assert application.updater is not None
         if self.settings.webhook_url:
-            await application.updater.start_webhook(
-                listen=self.settings.webhook_listen,
-                port=self.settings.webhook_port,
-                url_path=urlparse(self.settings.webhook_url).path.lstrip("/"),
-                webhook_url=self.settings.webhook_url,
-                secret_token=self.settings.webhook_secret,
-                allowed_updates=Update.ALL_TYPES,
-            )
+            await application.updater.start_webhook(**self.webhook_options())
         else:
             await application.updater.start_polling(
                 poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
