@@ -10,6 +10,7 @@ from bot.content.catalogue import Catalogue
 from bot.content.loader import load_catalogue
 from bot.conversations import Conversations
 from bot.core.turn import Context
+from bot.nlu import NLU, build_nlu
 from bot.storage.repo import Repo
 
 
@@ -21,6 +22,7 @@ class App:
     clock: Clock
     catalogue: Catalogue
     repo: Repo
+    nlu: NLU
     conversations: Conversations
 
     def close(self) -> None:
@@ -28,9 +30,22 @@ class App:
 
 
 def build_app(settings: Settings, clock: Clock | None = None) -> App:
-    """Load and check the content, migrate the database and build the conversation host."""
+    """Load and check the content, migrate the database, prepare the NLU and build the host."""
     catalogue = load_catalogue(settings.content_dir)
     repo = Repo(settings.database_url)
     repo.migrate()
+    nlu = nlu_for(settings)
     ctx = Context(catalogue=catalogue, max_text_chars=settings.max_text_chars)
-    return App(settings, clock or SystemClock(), catalogue, repo, Conversations(repo, ctx))
+    conversations = Conversations(repo, ctx, nlu)
+    return App(settings, clock or SystemClock(), catalogue, repo, nlu, conversations)
+
+
+def nlu_for(settings: Settings) -> NLU:
+    """The configured NLU engine on the training data in the NLU folder."""
+    return build_nlu(
+        settings.nlu_engine,
+        [settings.nlu_dir / "data" / "nlu"],
+        settings.nlu_cache_dir,
+        settings.rasa_url,
+        settings.rasa_token,
+    )

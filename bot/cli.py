@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.logs import configure_logging
+
+ENGINES = ["embedded", "rasa"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -46,6 +51,23 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--today", type=date.fromisoformat, help="check dates as of this day")
     check.add_argument("--max-age-days", type=int, default=365, help="oldest allowed verified date")
     check.set_defaults(func=cmd_content_check)
+
+    nlu = sub.add_parser("nlu", help="the natural language understanding")
+    nlu_sub = nlu.add_subparsers(required=True, metavar="ACTION")
+    parse = nlu_sub.add_parser("parse", help="print the parse of TEXT as JSON")
+    parse.add_argument("text")
+    parse.add_argument("--engine", choices=ENGINES, help="default: NLU_ENGINE or embedded")
+    parse.set_defaults(func=cmd_nlu_parse)
+    evaluate = nlu_sub.add_parser("eval", help="evaluate on Rasa NLU YAML files")
+    evaluate.add_argument("files", nargs="+", type=Path)
+    evaluate.add_argument("--engine", choices=ENGINES, help="default: NLU_ENGINE or embedded")
+    evaluate.add_argument("--json", action="store_true", help="one JSON object")
+    evaluate.set_defaults(func=cmd_nlu_eval)
+    train = nlu_sub.add_parser("train", help="train the engine on nlu/data")
+    train.add_argument("--engine", choices=ENGINES, help="default: NLU_ENGINE or embedded")
+    train.add_argument("--out", type=Path, help="rasa: the project folder to train in")
+    train.add_argument("--rasa-bin", default=None, help="rasa: the rasa executable (RASA_BIN)")
+    train.set_defaults(func=cmd_nlu_train)
 
     db = sub.add_parser("db", help="the database")
     db_sub = db.add_subparsers(required=True, metavar="ACTION")
@@ -122,6 +144,59 @@ def cmd_content_check(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 1 if problems else 0
+
+
+def nlu_settings(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env()
+    return replace(settings, nlu_engine=args.engine) if args.engine else settings
+
+
+def cmd_nlu_parse(args: argparse.Namespace) -> int:
+    from bot.app import nlu_for
+
+    print(json.dumps(nlu_for(nlu_settings(args)).parse(args.text), ensure_ascii=False))
+    return 0
+
+
+def cmd_nlu_eval(args: argparse.Namespace) -> int:
+    from bot.app import nlu_for
+    from bot.nlu.data import read_examples
+    from bot.nlu.evaluate import evaluate
+
+    result = evaluate(nlu_for(nlu_settings(args)), read_examples(args.files))
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+        return 0
+    print(
+        f"{result['engine']}: n={result['n']} accuracy={result['accuracy']:.3f} "
+        f"macro_f1={result['macro_f1']:.3f} language={result['language_detection_accuracy']:.3f} "
+        f"p50={result['latency_ms']['p50']:.2f}ms p95={result['latency_ms']['p95']:.2f}ms"
+    )
+    for lang, row in result["per_language"].items():
+        print(
+            f"  {lang}: n={row['n']} accuracy={row['accuracy']:.3f} macro_f1={row['macro_f1']:.3f}"
+        )
+    weakest = sorted(result["per_intent"].items(), key=lambda item: item[1]["f1"])[:5]
+    print("  weakest: " + ", ".join(f"{name} {row['f1']:.2f}" for name, row in weakest))
+    return 0
+
+
+def cmd_nlu_train(args: argparse.Namespace) -> int:
+    settings = nlu_settings(args)
+    if settings.nlu_engine == "rasa":
+        from bot.nlu.rasa_project import train_rasa
+
+        rasa_bin = args.rasa_bin or os.environ.get("RASA_BIN") or "rasa"
+        out = args.out or settings.data_dir / "rasa"
+        model, seconds = train_rasa(settings.nlu_dir, out, rasa_bin)
+        print(f"rasa: trained {model} in {seconds:.1f} s")
+        return 0
+    from bot.nlu.embedded import EmbeddedNLU
+
+    engine = EmbeddedNLU([settings.nlu_dir / "data" / "nlu"], settings.nlu_cache_dir)
+    models = engine.load_or_train(force=True)
+    print(f"embedded: trained on {models.examples} examples in {models.trained_seconds:.1f} s")
+    return 0
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:

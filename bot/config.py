@@ -33,6 +33,11 @@ class Settings:
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     log_format: str = "json"
+    nlu_engine: str = "embedded"
+    nlu_dir: Path = REPO_ROOT / "nlu"
+    nlu_cache_dir: Path | None = None
+    rasa_url: str | None = None
+    rasa_token: str | None = None
 
     @classmethod
     def from_env(
@@ -58,4 +63,9 @@ class Settings:
             webhook_listen=values.get("WEBHOOK_LISTEN") or "127.0.0.1",
             webhook_port=int(values.get("WEBHOOK_PORT") or 8443),
             log_format=values.get("WERKPAD_LOG_FORMAT") or "json",
+            nlu_engine=values.get("NLU_ENGINE") or "embedded",
+            nlu_dir=Path(values.get("WERKPAD_NLU_DIR") or REPO_ROOT / "nlu"),
+            nlu_cache_dir=Path(values.get("WERKPAD_NLU_CACHE") or data_dir / "nlu-cache"),
+            rasa_url=values.get("RASA_URL") or None,
+            rasa_token=values.get("RASA_TOKEN") or None,
         )

@@ -8,6 +8,7 @@ where a missing PostgreSQL is an error.
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -26,6 +27,10 @@ from bot.storage.repo import Repo
 from bot.storage.tables import Base
 
 CONTENT = REPO_ROOT / "content"
+# Trained NLU models are cached by a hash of the training data, so all tests (and the processes
+# they start) can share one cache safely.
+NLU_CACHE = Path(tempfile.gettempdir()) / "werkpad-test-nlu-cache"
+os.environ["WERKPAD_NLU_CACHE"] = str(NLU_CACHE)
 POSTGRES_ADMIN_URL = os.environ.get(
     "WERKPAD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )

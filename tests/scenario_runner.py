@@ -11,7 +11,7 @@ import os
 import re
 import subprocess
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -112,9 +112,10 @@ class CoreRunner:
         self.app = self.start()
 
     def start(self) -> App:
-        settings = Settings.from_env(environ={}, env_file=None)
-        settings = Settings(**{**settings.__dict__, "database_url": self.db_url})
-        return build_app(settings, self.clock)
+        settings = Settings.from_env(
+            environ={"WERKPAD_NLU_CACHE": os.environ["WERKPAD_NLU_CACHE"]}, env_file=None
+        )
+        return build_app(replace(settings, database_url=self.db_url), self.clock)
 
     def inbound(self, spec: Any, played: Played) -> Inbound:
         user, at = self.scenario.user, self.clock.now()

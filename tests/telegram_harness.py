@@ -4,6 +4,7 @@ and plays a participant by button labels, as a person would."""
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from collections.abc import Coroutine
 from dataclasses import replace
@@ -30,7 +31,9 @@ class RunningBot:
         pacer: Pacer | None = None,
         **settings: Any,
     ) -> None:
-        base = Settings.from_env(environ={}, env_file=None)
+        base = Settings.from_env(
+            environ={"WERKPAD_NLU_CACHE": os.environ["WERKPAD_NLU_CACHE"]}, env_file=None
+        )
         self.settings = replace(
             base,
             database_url=db_url,

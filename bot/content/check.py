@@ -19,7 +19,9 @@ from bot.core.actions import MAX_DATA_BYTES
 MAX_STEP_CHARS = 700
 MAX_UI_CHARS = 1500
 MAX_LABEL_CHARS = 40
-LABEL_KEYS = re.compile(r"^(nav\.|delete\.(yes|no)$|privacy\.delete_button$|stop\.resume_button$)")
+LABEL_KEYS = re.compile(
+    r"^(nav\.|topic\.|delete\.(yes|no)$|privacy\.delete_button$|stop\.resume_button$)"
+)
 MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|\*\*|__|`|\[[^\]]+\]\([^)]+\)")
 
 

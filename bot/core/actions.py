@@ -15,6 +15,7 @@ action against the current state before acting. Telegram allows 64 bytes of call
     src:<module>.<step>         show the sources of a step
     erase:ask|yes|no            the steps of deleting one's data
     remind:on                   turn reminders back on
+    intent:<name>               follow an intent offered by "did you mean..."
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "src": re.compile(rf"^src:({_CONTENT_ID})$"),
     "erase": re.compile(r"^erase:(ask|yes|no)$"),
     "remind": re.compile(r"^remind:(on)$"),
+    "intent": re.compile(rf"^intent:({_ID})$"),
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.content.schema import Module, Step
+from bot.core import intents
 from bot.core.actions import Action, parse_action
 from bot.core.events import (
     ChecklistTicked,
@@ -44,6 +45,11 @@ def press(turn: Turn, data: str) -> None:
         show_sources(turn, action.arg)
     elif action.kind == "erase":
         erase(turn, action.arg)
+    elif action.kind == "intent":
+        if intents.routable(turn, action.arg):
+            intents.follow(turn, action.arg)
+        else:
+            invalid(turn)
     elif action.kind == "remind":
         turn.state = replace(turn.state, reminders=True)
         turn.emit(RemindersChanged(on=True))

@@ -55,6 +55,7 @@ class State:
     bookmarks: Mapping[str, Bookmark] = field(default_factory=_frozen)
     awaiting: Awaiting | None = None
     reminders: bool = True
+    other_language: str | None = None  # the language of the last message, if not theirs
 
     def with_profile(self, key: str, value: str) -> State:
         return replace(self, profile=_frozen({**self.profile, key: value}))
@@ -76,6 +77,7 @@ class State:
             "bookmarks": {k: b.to_json() for k, b in self.bookmarks.items()},
             "awaiting": self.awaiting,
             "reminders": self.reminders,
+            "other_language": self.other_language,
         }
 
     @classmethod
@@ -91,4 +93,5 @@ class State:
             ),
             awaiting=data.get("awaiting"),
             reminders=bool(data.get("reminders", True)),
+            other_language=data.get("other_language"),
         )

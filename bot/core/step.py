@@ -61,11 +61,6 @@ def receive_text(turn: Turn, event: TextReceived) -> None:
     if turn.state.lang is None or turn.state.awaiting == "erase_confirm":
         reply_short(turn, "input.not_understood")
         return
-    intent = intents.top_intent(event.parse, turn.ctx.min_confidence)
-    target = intents.route(turn.catalogue, intent) if intent else None
-    if isinstance(target, str):
-        commands.run_command(turn, target, "")
-    elif target is not None:
-        buttons.press(turn, target.encode())
-    else:
-        reply_short(turn, "input.not_understood")
+    reading = intents.read(event.parse)
+    intents.answer(turn, reading)
+    intents.offer_language(turn, reading)

@@ -28,7 +28,9 @@ class Context:
 
     catalogue: Catalogue
     max_text_chars: int = 2000
-    min_confidence: float = 0.7
+    high_confidence: float = 0.6  # act on the intent at once
+    low_confidence: float = 0.25  # below: not understood; between: "did you mean..."
+    language_confidence: float = 0.8  # sure enough about the language to offer a switch
 
 
 @dataclass(frozen=True)
