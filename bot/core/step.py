@@ -58,8 +58,8 @@ def receive_text(turn: Turn, event: TextReceived) -> None:
     if len(text) > turn.ctx.max_text_chars:
         reply_short(turn, "input.too_long", max=turn.ctx.max_text_chars)
         return
-    if turn.state.lang is None or turn.state.awaiting == "erase_confirm":
-        reply_short(turn, "input.not_understood")
+    if turn.state.lang is None or turn.state.awaiting in ("language", "erase_confirm"):
+        reply_short(turn, "input.not_understood")  # a choice is open: ask for it again
         return
     reading = intents.read(event.parse)
     intents.answer(turn, reading)
