@@ -39,6 +39,7 @@ test: lint typecheck content-check pytest
 bench: $(BIN)/werkpad
 	$(BIN)/python -m bench.chat_latency
 	$(BIN)/python -m bench.telegram_latency
+	$(BIN)/python -m bench.nlu_report
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
