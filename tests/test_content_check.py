@@ -200,6 +200,7 @@ def test_button_data_over_64_bytes_is_reported(tmp_path: Path) -> None:
         "order": 99,
         "title": {"nl": "Lang", "en": "Long"},
         "languages": ["nl", "en"],
+        "status": {"en": "machine"},
         "start": long_step,
         "steps": {
             long_step: {"text": {"nl": "x", "en": "x"}, "next": "end_of_a_very_long_name"},

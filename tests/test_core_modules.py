@@ -25,6 +25,7 @@ MONEY = Module.model_validate(
         "order": 1,
         "title": {"nl": "Studie betalen", "en": "Paying for study"},
         "languages": ["nl", "en"],
+        "status": {"en": "machine"},
         "start": "age",
         "steps": {
             "age": {

@@ -20,6 +20,7 @@ class Catalogue:
 
     languages: tuple[Language, ...]
     fallback: tuple[str, ...]
+    source: str
     ui: dict[str, dict[str, str]]
     modules: dict[str, Module]
     _by_code: dict[str, Language] = field(init=False, repr=False, compare=False)

@@ -129,6 +129,14 @@ def _check_module(
     for code in module.languages:
         if not catalogue.supports(code):
             yield f"{where}: language {code} is not in languages.yml"
+    if catalogue.source not in module.languages:
+        yield f"{where}: languages: the source language {catalogue.source} is missing"
+    for code in module.languages:
+        if code != catalogue.source and code not in module.status:
+            yield f"{where}: status: {code} needs a status (machine or reviewed)"
+    for code in module.status:
+        if code not in module.languages or code == catalogue.source:
+            yield f"{where}: status: {code} is not a translation of this module"
     if module.start not in module.steps:
         yield f"{where}: start: no step {module.start}"
     for code in module.languages:

@@ -73,7 +73,7 @@ def read_content(root: Path) -> tuple[Catalogue | None, list[str]]:
         modules[module.id] = module
     if langs is None:
         return None, problems
-    catalogue = Catalogue(tuple(langs.languages), tuple(langs.fallback), ui, modules)
+    catalogue = Catalogue(tuple(langs.languages), tuple(langs.fallback), langs.source, ui, modules)
     return catalogue, problems
 
 

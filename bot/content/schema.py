@@ -7,7 +7,7 @@ present, every reference resolvable) live in bot.content.check.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -36,6 +36,7 @@ class Languages(Strict):
 
     languages: list[Language] = Field(min_length=1)
     fallback: list[LangCode] = Field(min_length=1)
+    source: LangCode = "nl"  # the language content is written in; all others are translations
 
 
 class Source(Strict):
@@ -118,6 +119,8 @@ class Module(Strict):
     order: int
     title: LangText
     languages: list[LangCode] = Field(min_length=1)
+    # Per translation: "machine" until a native speaker has reviewed it, then "reviewed".
+    status: dict[LangCode, Literal["machine", "reviewed"]] = {}
     intents: list[Ident] = []
     start: Ident
     steps: dict[Ident, Step] = Field(min_length=1)
