@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--today", type=date.fromisoformat, help="check dates as of this day")
     check.add_argument("--max-age-days", type=int, default=365, help="oldest allowed verified date")
     check.set_defaults(func=cmd_content_check)
+    stats = content_sub.add_parser("stats", help="modules x languages x translation status")
+    stats.set_defaults(func=cmd_content_stats)
 
     nlu = sub.add_parser("nlu", help="the natural language understanding")
     nlu_sub = nlu.add_subparsers(required=True, metavar="ACTION")
@@ -196,6 +198,18 @@ def cmd_nlu_train(args: argparse.Namespace) -> int:
     engine = EmbeddedNLU([settings.nlu_dir / "data" / "nlu"], settings.nlu_cache_dir)
     models = engine.load_or_train(force=True)
     print(f"embedded: trained on {models.examples} examples in {models.trained_seconds:.1f} s")
+    return 0
+
+
+def cmd_content_stats(args: argparse.Namespace) -> int:
+    from bot.content.loader import read_content
+    from bot.content.stats import stats_table
+
+    catalogue, problems = read_content(Settings.from_env().content_dir)
+    if catalogue is None:
+        print("\n".join(problems), file=sys.stderr)
+        return 1
+    print(stats_table(catalogue))
     return 0
 
 

@@ -15,6 +15,7 @@ import yaml
 
 from bot.content.check import check_catalogue
 from bot.content.loader import ContentError, load_catalogue, read_content
+from bot.content.stats import stats_table
 from tests.conftest import CONTENT
 
 TODAY = date(2026, 11, 29)
@@ -212,3 +213,13 @@ def test_button_data_over_64_bytes_is_reported(tmp_path: Path) -> None:
     assert catalogue is not None
     problems += check_catalogue(catalogue, TODAY)
     assert any("is over 64 bytes" in p for p in problems), problems
+
+
+def test_stats_show_every_module_and_language() -> None:
+    catalogue, _ = read_content(CONTENT)
+    assert catalogue is not None
+    table = stats_table(catalogue).splitlines()
+    assert table[0].split("|")[4:-1] == [f" {code} " for code in catalogue.codes]
+    cv = next(line for line in table if line.startswith("| cv |"))
+    assert "| source | machine |" in cv
+    assert len(table) == 2 + len(catalogue.modules)
