@@ -158,3 +158,30 @@ def test_a_branch_target_cannot_be_pressed_directly(ctx: Context) -> None:
     assert after == state
     assert isinstance(events[0], MessageCreated)
     assert events[0].content_id == "ui.button.invalid"
+
+
+def test_an_answer_not_to_remember_picks_the_way_and_leaves_no_trace(ctx: Context) -> None:
+    age = MONEY.steps["age"]
+    options = [
+        o.model_copy(update={"to": "sf" if o.value == "under_30" else "llk"}) for o in age.options
+    ]
+    private_age = age.model_copy(update={"remember": False, "options": options})
+    steps = {k: v for k, v in MONEY.steps.items() if k != "route"} | {"age": private_age}
+    private = Context(
+        replace(ctx.catalogue, modules={"money": MONEY.model_copy(update={"steps": steps})})
+    )
+    assert check_catalogue(private.catalogue, date(2026, 11, 29)) == []
+    state, _ = press(private, State(lang="en"), "mod:money")
+    state, events = press(private, state, "ans:money.age:under_30")
+    assert not any(isinstance(e, ProfileUpdated) for e in events)
+    assert "age_band" not in state.profile
+    assert state.bookmarks["money"].step == "sf"
+
+
+def test_a_branch_on_an_answer_that_is_not_kept_is_refused(ctx: Context) -> None:
+    age = MONEY.steps["age"].model_copy(update={"remember": False})
+    module = MONEY.model_copy(update={"steps": {**MONEY.steps, "age": age}})
+    problems = check_catalogue(
+        replace(ctx.catalogue, modules={"money": module}), date(2026, 11, 29)
+    )
+    assert "modules/money.yml: route: branches on age_band, which no question asks" in problems

@@ -45,7 +45,8 @@ def walks(ctx: Context, module_id: str, lang: str) -> Iterator[list[StepReached]
         ][-1]
         kinds = [(kind(b.data), b.data) for b in message.buttons]
         moves = [data for k, data in kinds if k in ("ans", "done")]
-        moves = moves or [data for k, data in kinds if k == "go"][:1]
+        # Without answers or checklists to walk, go on by Next (the last button that goes).
+        moves = moves or [data for k, data in kinds if k == "go"][-1:]
         assert moves, f"{message.content_id} offers no way on"
         for data in moves:
             sprint = step(state, ButtonPressed("terminal:1", AT, data), ctx)

@@ -95,7 +95,7 @@ def _questions(catalogue: Catalogue) -> dict[str, set[str]]:
     asked: dict[str, set[str]] = {}
     for module in catalogue.modules.values():
         for step in module.steps.values():
-            if step.ask:
+            if step.ask and step.remember:
                 asked.setdefault(step.ask, set()).update(o.value for o in step.options)
     return asked
 

@@ -78,6 +78,8 @@ class Step(Strict):
     buttons: list[Button] = []
     ask: Ident | None = None
     options: list[Option] = []
+    # False for answers that only pick the way (health, for example): nothing is kept in the profile
+    remember: bool = True
     when: list[Rule] = []
     checklist: bool = False
     sources: list[Source] = []

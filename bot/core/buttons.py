@@ -126,8 +126,9 @@ def move(turn: Turn, action: Action) -> None:
         if option is None or step.ask is None:
             invalid(turn)
             return
-        turn.state = turn.state.with_profile(step.ask, option.value)
-        turn.emit(ProfileUpdated(step.ask, option.value))
+        if step.remember:
+            turn.state = turn.state.with_profile(step.ask, option.value)
+            turn.emit(ProfileUpdated(step.ask, option.value))
         turn.move_to(module, option.to, trail)
     elif action.kind == "done":
         if not step.checklist or step.next is None:
