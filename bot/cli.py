@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("files", nargs="+", type=Path)
     evaluate.add_argument("--engine", choices=ENGINES, help="default: NLU_ENGINE or embedded")
     evaluate.add_argument("--json", action="store_true", help="one JSON object")
+    evaluate.add_argument(
+        "--unseen", action="store_true", help="only examples that are not in the training data"
+    )
     evaluate.set_defaults(func=cmd_nlu_eval)
     train = nlu_sub.add_parser("train", help="train the engine on nlu/data")
     train.add_argument("--engine", choices=ENGINES, help="default: NLU_ENGINE or embedded")
@@ -162,10 +165,14 @@ def cmd_nlu_parse(args: argparse.Namespace) -> int:
 
 def cmd_nlu_eval(args: argparse.Namespace) -> int:
     from bot.app import nlu_for
-    from bot.nlu.data import read_examples
+    from bot.nlu.data import read_examples, unseen
     from bot.nlu.evaluate import evaluate
 
-    result = evaluate(nlu_for(nlu_settings(args)), read_examples(args.files))
+    settings = nlu_settings(args)
+    examples = read_examples(args.files)
+    if args.unseen:
+        examples = unseen(examples, read_examples([settings.nlu_dir / "data" / "nlu"]))
+    result = evaluate(nlu_for(settings), examples)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
         return 0

@@ -50,6 +50,15 @@ def read_examples(paths: Iterable[Path]) -> list[Example]:
     return examples
 
 
+def unseen(examples: list[Example], training: list[Example]) -> list[Example]:
+    """The examples whose text (normalised) does not occur in the training data: short, common
+    messages ("hoi", "cv") are bound to appear in both and say nothing about generalising."""
+    from bot.nlu.normalise import normalise
+
+    known = {normalise(e.text) for e in training}
+    return [e for e in examples if normalise(e.text) not in known]
+
+
 def expand(paths: Iterable[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
