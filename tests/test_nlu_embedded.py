@@ -6,11 +6,13 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.config import REPO_ROOT
 from bot.nlu import EmbeddedNLU
 from bot.nlu.data import read_examples, unseen
 from bot.nlu.evaluate import evaluate
+from bot.nlu.normalise import normalise
 from tests.conftest import NLU_CACHE
 
 DATA = REPO_ROOT / "nlu" / "data" / "nlu"
@@ -109,3 +111,22 @@ def test_held_out_targets(engine: EmbeddedNLU) -> None:
     assert result["accuracy"] >= 0.90, result["per_language"]
     for language, row in result["per_language"].items():
         assert row["accuracy"] >= 0.85, (language, row)
+
+
+def test_no_message_is_taught_as_two_intents() -> None:
+    labels: dict[str, set[str]] = {}
+    for example in read_examples([DATA]):
+        labels.setdefault(normalise(example.text), set()).add(example.intent)
+    assert {text: intents for text, intents in labels.items() if len(intents) > 1} == {}
+
+
+def test_every_intent_of_the_interface_is_taught_in_every_language() -> None:
+    domain = yaml.safe_load((REPO_ROOT / "nlu" / "domain.yml").read_text(encoding="utf-8"))
+    counts: dict[tuple[str, str], int] = {}
+    for example in read_examples([DATA]):
+        counts[(example.language, example.intent)] = (
+            counts.get((example.language, example.intent), 0) + 1
+        )
+    for language in ("nl", "en", "ar", "ti", "fa", "so", "tr"):
+        for intent in domain["intents"]:
+            assert counts.get((language, intent), 0) >= 25, (language, intent)
