@@ -185,3 +185,73 @@ def test_a_branch_on_an_answer_that_is_not_kept_is_refused(ctx: Context) -> None
         replace(ctx.catalogue, modules={"money": module}), date(2026, 11, 29)
     )
     assert "modules/money.yml: route: branches on age_band, which no question asks" in problems
+
+
+LOCAL = Module.model_validate(
+    {
+        "id": "local",
+        "order": 2,
+        "title": {"nl": "Studeren met bijstand", "en": "Studying on bijstand"},
+        "languages": ["nl", "en"],
+        "status": {"en": "machine"},
+        "start": "where",
+        "steps": {
+            "where": {
+                "text": {"nl": "Waar woon je?", "en": "Where do you live?"},
+                "ask": "gemeente",
+                "options": [
+                    {
+                        "value": "rotterdam",
+                        "label": {"nl": "Rotterdam", "en": "Rotterdam"},
+                        "to": "rules",
+                    },
+                    {
+                        "value": "other",
+                        "label": {"nl": "Ergens anders", "en": "Elsewhere"},
+                        "to": "rules",
+                    },
+                ],
+            },
+            "rules": {
+                "text": {"nl": "Vraag het je klantmanager.", "en": "Ask your klantmanager."},
+                "variants": [
+                    {
+                        "if": {"gemeente": "rotterdam"},
+                        "text": {
+                            "nl": "Rotterdam heeft een eigen pagina.",
+                            "en": "Rotterdam has its own page.",
+                        },
+                    }
+                ],
+            },
+        },
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("answer", "text"),
+    [("rotterdam", "Rotterdam has its own page."), ("other", "Ask your klantmanager.")],
+)
+def test_a_gemeente_variant_replaces_the_default_text(ctx: Context, answer: str, text: str) -> None:
+    local = Context(replace(ctx.catalogue, modules={"local": LOCAL}))
+    assert check_catalogue(local.catalogue, date(2026, 11, 29)) == []
+    state, _ = press(local, State(lang="en"), "mod:local")
+    _, events = press(local, state, f"ans:local.where:{answer}")
+    message = next(e for e in events if isinstance(e, MessageCreated))
+    assert message.text.endswith(text)
+
+
+def test_a_variant_must_name_a_known_gemeente(ctx: Context) -> None:
+    rules = LOCAL.steps["rules"]
+    variant = rules.variants[0].model_copy(update={"when": {"gemeente": "utrecht"}})
+    module = LOCAL.model_copy(
+        update={"steps": {**LOCAL.steps, "rules": rules.model_copy(update={"variants": [variant]})}}
+    )
+    problems = check_catalogue(
+        replace(ctx.catalogue, modules={"local": module}), date(2026, 11, 29)
+    )
+    assert (
+        "modules/local.yml: rules: branches on gemeente=utrecht, which no question offers"
+        in problems
+    )

@@ -161,10 +161,13 @@ def _check_step(
 ) -> Iterator[str]:
     where = f"modules/{module.id}.yml: {step_id}"
     texts = {"text": step.text} if step.text else {}
+    texts |= {f"variants[{i}]": v.text for i, v in enumerate(step.variants)}
     texts |= {f"buttons[{i}]": b.label for i, b in enumerate(step.buttons)}
     texts |= {f"options[{i}]": o.label for i, o in enumerate(step.options)}
     for field, by_lang in texts.items():
-        limit = MAX_STEP_CHARS if field == "text" else MAX_LABEL_CHARS
+        limit = (
+            MAX_STEP_CHARS if field == "text" or field.startswith("variants") else MAX_LABEL_CHARS
+        )
         for code in module.languages:
             if code not in by_lang:
                 yield f"{where}: {field}: missing {code}"
@@ -177,8 +180,9 @@ def _check_step(
         target_module = catalogue.modules.get(mod_id) if mod_id else module
         if target_module is None or target_step not in target_module.steps:
             yield f"{where}: leads to {target}, which does not exist"
-    for rule in step.when:
-        for key, wanted in (rule.when or {}).items():
+    conditions = [rule.when or {} for rule in step.when] + [v.when for v in step.variants]
+    for condition in conditions:
+        for key, wanted in condition.items():
             if key not in asked:
                 yield f"{where}: branches on {key}, which no question asks"
                 continue

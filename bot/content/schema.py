@@ -6,6 +6,7 @@ present, every reference resolvable) live in bot.content.check.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Literal
 
@@ -70,6 +71,16 @@ class Rule(Strict):
     to: Target
 
 
+class Variant(Strict):
+    """Text that replaces a step's text for participants whose profile matches, such as the
+    rules of one gemeente. The step's own text is the default for everyone else."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    when: dict[Ident, str | list[str]] = Field(alias="if")
+    text: LangText
+
+
 class Step(Strict):
     """One step of a module: a message with buttons, a question, a checklist item or a branch."""
 
@@ -82,6 +93,7 @@ class Step(Strict):
     remember: bool = True
     when: list[Rule] = []
     checklist: bool = False
+    variants: list[Variant] = []
     sources: list[Source] = []
     verified: date | None = None
 
@@ -90,6 +102,8 @@ class Step(Strict):
         if self.when:
             if self.text or self.next or self.buttons or self.options or self.checklist:
                 raise ValueError("a branch (when) has no text, next, buttons, options or checklist")
+            if self.variants:
+                raise ValueError("a branch (when) has no variants")
             if self.when[-1].when is not None:
                 raise ValueError("the last rule of a branch must be a default without `if`")
             return self
@@ -104,6 +118,17 @@ class Step(Strict):
         if self.sources and self.verified is None:
             raise ValueError("a step with sources needs a `verified` date")
         return self
+
+    def text_for(self, profile: Mapping[str, str]) -> LangText:
+        """The text for a participant: the first variant their profile matches, else the step's."""
+        for variant in self.variants:
+            if all(
+                profile.get(key) in ([wanted] if isinstance(wanted, str) else wanted)
+                for key, wanted in variant.when.items()
+            ):
+                return variant.text
+        assert self.text is not None
+        return self.text
 
     @property
     def is_branch(self) -> bool:

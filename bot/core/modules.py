@@ -134,7 +134,7 @@ def render_step(
         buttons.append(Button(catalogue.text(lang, "nav.back"), Action("back", here).encode()))
     buttons.append(Button(catalogue.text(lang, "nav.menu"), Action("menu").encode()))
     message = MessageCreated(
-        text=f"{header}\n\n{step.text[content_lang].strip()}",
+        text=f"{header}\n\n{step.text_for(profile)[content_lang].strip()}",
         lang=content_lang,
         buttons=tuple(buttons),
         content_id=here,
