@@ -28,7 +28,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings.log_format,
         [settings.telegram_token or "", settings.webhook_secret or ""],
     )
-    result: int = args.func(args)
+    from bot.content.loader import ContentError
+
+    try:
+        result: int = args.func(args)
+    except ContentError as error:
+        print(
+            "werkpad: the content cannot be used; `werkpad content check` lists why:",
+            file=sys.stderr,
+        )
+        print("\n".join(error.problems[:20]), file=sys.stderr)
+        return 1
     return result
 
 

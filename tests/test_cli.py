@@ -4,12 +4,14 @@ API server by TELEGRAM_API_BASE_URL alone, and the logs it writes."""
 from __future__ import annotations
 
 import json
+import shutil
 import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
+from bot.config import REPO_ROOT
 from bot.content.catalogue import Catalogue
 from tests.fakes.bot_api import FakeBotAPI
 
@@ -79,3 +81,13 @@ def test_run_talks_to_a_local_bot_api_by_base_url_alone(tmp_path: Path) -> None:
     lines = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
     assert lines, stderr
     assert all("Dooro" not in json.dumps(line) for line in lines)  # no message contents
+
+
+def test_broken_content_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(REPO_ROOT / "content", content)
+    (content / "ui" / "ti.yml").unlink()
+    result = run_werkpad(["chat"], tmp_path, stdin="/start\n", WERKPAD_CONTENT_DIR=str(content))
+    assert result.returncode == 1
+    assert "ui/ti.yml: missing" in result.stderr
+    assert "Traceback" not in result.stderr
