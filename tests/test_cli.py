@@ -4,8 +4,8 @@ API server by TELEGRAM_API_BASE_URL alone, and the logs it writes."""
 from __future__ import annotations
 
 import json
-import shutil
 import os
+import shutil
 import signal
 import subprocess
 import sys
