@@ -223,3 +223,17 @@ def test_stats_show_every_module_and_language() -> None:
     cv = next(line for line in table if line.startswith("| cv |"))
     assert "| source | machine |" in cv
     assert len(table) == 2 + len(catalogue.modules)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Het minimumloon is EUR 14.71 per uur.", "states an amount without its year"),
+        ("Je krijgt 8% vakantiegeld.", "states an amount or percentage without a source"),
+    ],
+)
+def test_amounts_are_rules(tmp_path: Path, text: str, expected: str) -> None:
+    def edit(module: dict[str, Any]) -> None:
+        module["steps"]["has_cv"]["text"]["nl"] = text
+
+    assert any(expected in p for p in problems_after(tmp_path, edit, "modules/cv.yml"))

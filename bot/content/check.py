@@ -22,6 +22,9 @@ MAX_LABEL_CHARS = 40
 LABEL_KEYS = re.compile(
     r"^(nav\.|topic\.|delete\.(yes|no)$|privacy\.delete_button$|stop\.resume_button$)"
 )
+MONEY = re.compile(r"(EUR|€)\s?\d|\d\s?(euro\b|EUR\b)", re.IGNORECASE)
+PERCENT = re.compile(r"\d\s?%")
+YEAR = re.compile(r"\b20\d\d\b")
 MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|\*\*|__|`|\[[^\]]+\]\([^)]+\)")
 
 
@@ -194,11 +197,25 @@ def _check_step(
     for data in _button_data(module, step_id, step):
         if len(data.encode("utf-8")) > MAX_DATA_BYTES:
             yield f"{where}: button data {data!r} is over {MAX_DATA_BYTES} bytes"
+    yield from _check_rules(catalogue, where, step)
     if step.verified and today:
         if step.verified > today:
             yield f"{where}: verified {step.verified} is in the future"
         elif step.verified < today - timedelta(days=max_age_days):
             yield f"{where}: verified {step.verified} is more than {max_age_days} days ago"
+
+
+def _check_rules(catalogue: Catalogue, where: str, step: Step) -> Iterator[str]:
+    """Amounts and percentages are rules: they need a source, and money needs its year."""
+    if step.example_amounts:
+        return
+    texts = [step.text, *(v.text for v in step.variants)] if step.text else []
+    for by_lang in texts:
+        source = by_lang.get(catalogue.source, "")
+        if (MONEY.search(source) or PERCENT.search(source)) and not step.sources:
+            yield f"{where}: states an amount or percentage without a source"
+        if MONEY.search(source) and not YEAR.search(source):
+            yield f"{where}: states an amount without its year"
 
 
 def _check_reachable(module: Module) -> Iterator[str]:

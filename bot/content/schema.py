@@ -94,6 +94,7 @@ class Step(Strict):
     when: list[Rule] = []
     checklist: bool = False
     variants: list[Variant] = []
+    example_amounts: bool = False  # its amounts are made-up illustrations, not rules
     sources: list[Source] = []
     verified: date | None = None
 
