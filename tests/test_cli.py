@@ -43,7 +43,8 @@ def test_chat_with_a_preset_language_and_piped_input(tmp_path: Path, catalogue: 
     result = run_werkpad(["chat", "--lang", "tr", "--user", "7"], tmp_path, stdin="1\n")
     assert result.returncode == 0, result.stderr
     assert catalogue.text("tr", "welcome") in result.stdout
-    progress = catalogue.text("tr", "module.progress", title="Your Dutch CV", n=1, total=19)
+    title = catalogue.modules["cv"].title["tr"]
+    progress = catalogue.text("tr", "module.progress", title=title, n=1, total=19)
     assert progress in result.stdout  # button 1 of the menu opened the module
 
 

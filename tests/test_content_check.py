@@ -138,9 +138,9 @@ CASES: list[tuple[str, str, Callable[[dict[str, Any]], None], str]] = [
         "branch on an unknown field",
         "modules/cv.yml",
         lambda m: m["steps"].update(
-            intro={"when": [{"if": {"age_band": "under_30"}, "to": "layout"}, {"to": "has_cv"}]}
+            intro={"when": [{"if": {"shoe_size": "large"}, "to": "layout"}, {"to": "has_cv"}]}
         ),
-        "intro: branches on age_band, which no question asks",
+        "intro: branches on shoe_size, which no question asks",
     ),
     (
         "branch without default",

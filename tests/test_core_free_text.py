@@ -51,13 +51,12 @@ def test_a_confident_intent_opens_its_module(ctx: Context) -> None:
 
 
 def test_a_topic_without_a_module_points_to_the_coach(ctx: Context, catalogue: Catalogue) -> None:
-    _, events = say(
-        ctx, State(lang="en"), "is my degree valid", parse(("diploma", 0.9), language="en")
-    )
+    reading = parse(("appointment", 0.9), language="en")
+    _, events = say(ctx, State(lang="en"), "when is my appointment", reading)
     (message,) = messages(events)
     assert message.content_id == "ui.nlu.no_topic_yet"
-    assert catalogue.text("en", "topic.diploma") in message.text
-    assert [b.data for b in message.buttons] == ["mod:cv"]
+    assert catalogue.text("en", "topic.appointment") in message.text
+    assert [b.data for b in message.buttons] == [f"mod:{m.id}" for m in catalogue.menu_modules()]
 
 
 def test_an_uncertain_reading_asks_which_topic(ctx: Context) -> None:

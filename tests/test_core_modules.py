@@ -255,3 +255,14 @@ def test_a_variant_must_name_a_known_gemeente(ctx: Context) -> None:
         "modules/local.yml: rules: branches on gemeente=utrecht, which no question offers"
         in problems
     )
+
+
+def test_a_module_not_yet_in_the_participants_language_comes_in_english_with_a_note(
+    ctx: Context, catalogue: Catalogue
+) -> None:
+    _, events = press(ctx, State(lang="ar"), "mod:money")
+    note, question = [e for e in events if isinstance(e, MessageCreated)]
+    assert note.content_id == "ui.module.fallback_language"
+    assert note.text == catalogue.text("ar", "module.fallback_language", language="English")
+    assert question.lang == "en" and question.text.endswith("How old are you?")
+    assert [b.label for b in question.buttons][-1] == catalogue.text("ar", "nav.menu")
