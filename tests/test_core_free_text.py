@@ -131,3 +131,14 @@ def test_an_unsure_or_own_language_never_offers(ctx: Context) -> None:
     ] * 2:
         state, events = say(ctx, state, "x", reading)
         assert all(m.content_id != "ui.nlu.offer_language" for m in messages(events))
+
+
+def test_a_link_token_from_a_new_participant_is_answered_in_their_language(ctx: Context) -> None:
+    from bot.core import ButtonPressed, CommandReceived
+
+    first = step(State(), CommandReceived("telegram:5", AT, "start", "abc123"), ctx)
+    assert first.state.pending_start == "abc123"
+    chosen = step(first.state, ButtonPressed("telegram:5", AT, "lang:so"), ctx)
+    keys = [m.content_id for m in messages(list(chosen.events))]
+    assert keys == ["ui.welcome", "ui.privacy.short", "ui.enrol.unknown", "ui.menu.title"]
+    assert chosen.state.pending_start is None

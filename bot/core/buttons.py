@@ -85,6 +85,9 @@ def choose_language(turn: Turn, code: str) -> None:
     if first_time:
         turn.say("welcome")
         turn.say("privacy.short")
+        if turn.state.pending_start:  # no enrolment token is valid until coaching exists
+            turn.state = replace(turn.state, pending_start=None)
+            turn.say("enrol.unknown")
         turn.show_menu()
     else:
         turn.say("language.changed")

@@ -18,6 +18,9 @@ from bot.core.turn import Turn
 def start(turn: Turn, args: str) -> None:
     """Greets a new participant with the language choice; resumes a returning one."""
     if turn.state.lang is None:
+        # Keep the link's token until the language is chosen, so the answer about it can be
+        # given in that language.
+        turn.state = replace(turn.state, pending_start=args[:64] or None)
         turn.show_language_choice()
         return
     if args:  # enrolment links arrive with coaching; until then no token is valid

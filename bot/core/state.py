@@ -56,6 +56,7 @@ class State:
     awaiting: Awaiting | None = None
     reminders: bool = True
     other_language: str | None = None  # the language of the last message, if not theirs
+    pending_start: str | None = None  # a /start link's token, until the language is chosen
 
     def with_profile(self, key: str, value: str) -> State:
         return replace(self, profile=_frozen({**self.profile, key: value}))
@@ -78,6 +79,7 @@ class State:
             "awaiting": self.awaiting,
             "reminders": self.reminders,
             "other_language": self.other_language,
+            "pending_start": self.pending_start,
         }
 
     @classmethod
@@ -94,4 +96,5 @@ class State:
             awaiting=data.get("awaiting"),
             reminders=bool(data.get("reminders", True)),
             other_language=data.get("other_language"),
+            pending_start=data.get("pending_start"),
         )
