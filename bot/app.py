@@ -11,6 +11,7 @@ from bot.content.loader import load_catalogue
 from bot.conversations import Conversations
 from bot.core.turn import Context
 from bot.nlu import NLU, build_nlu
+from bot.scheduling import Dispatcher, Policy
 from bot.storage.repo import Repo
 
 
@@ -24,6 +25,7 @@ class App:
     repo: Repo
     nlu: NLU
     conversations: Conversations
+    dispatcher: Dispatcher
 
     def close(self) -> None:
         self.repo.dispose()
@@ -37,7 +39,9 @@ def build_app(settings: Settings, clock: Clock | None = None) -> App:
     nlu = nlu_for(settings)
     ctx = Context(catalogue=catalogue, max_text_chars=settings.max_text_chars)
     conversations = Conversations(repo, ctx, nlu)
-    return App(settings, clock or SystemClock(), catalogue, repo, nlu, conversations)
+    clock = clock or SystemClock()
+    dispatcher = Dispatcher(repo, conversations, clock, Policy(timezone=settings.timezone))
+    return App(settings, clock, catalogue, repo, nlu, conversations, dispatcher)
 
 
 def nlu_for(settings: Settings) -> NLU:

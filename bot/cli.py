@@ -133,7 +133,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     app = build_app(settings)
     try:
-        TelegramChannel(settings, app.conversations, app.catalogue, app.clock).run()
+        TelegramChannel(
+            settings, app.conversations, app.catalogue, app.clock, dispatcher=app.dispatcher
+        ).run()
     finally:
         app.close()
     return 0

@@ -33,6 +33,7 @@ from bot.core.events import (
     TextReceived,
     UnsupportedReceived,
 )
+from bot.scheduling import Dispatcher, Policy
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 
@@ -57,9 +58,11 @@ class Scenario:
 
     @property
     def terminal_compatible(self) -> bool:
-        """Whether every input can be typed in a terminal (raw button data and stickers cannot)."""
+        """Whether every input can be typed in a terminal (raw button data, stickers and time
+        passing for reminders cannot)."""
         return all(
             not (isinstance(s.get("user"), dict) and ({"data", "unsupported"} & set(s["user"])))
+            and "advance" not in s
             for s in self.steps
         )
 
@@ -162,6 +165,19 @@ class CoreRunner:
         assert not played.failures, "\n".join(played.failures)
         return counts
 
+    def dispatch_due(self) -> list[dict[str, Any]]:
+        """Send what the scheduler finds due now; the messages it delivered, in short form."""
+        delivered: list[dict[str, Any]] = []
+
+        def deliver(user: str, messages: list[MessageCreated]) -> bool:
+            delivered.extend(summarise(m) for m in messages)
+            self.messages += messages
+            self.buttons = next((m.buttons for m in reversed(messages) if m.buttons), self.buttons)
+            return True
+
+        Dispatcher(self.app.repo, self.app.conversations, self.clock, Policy()).dispatch(deliver)
+        return delivered
+
     def play_step(self, number: int, step: dict[str, Any], played: Played) -> None:
         if step.get("restart"):
             self.app.close()
@@ -170,9 +186,15 @@ class CoreRunner:
             played.lines.append([])
             played.actual.append(None)
             return
+        actual: list[dict[str, Any]] = []
         if "advance" in step:
             self.clock.advance(parse_duration(str(step["advance"])))
-        actual: list[dict[str, Any]] = []
+            actual = self.dispatch_due()
+            if actual != step.get("bot", []):
+                played.failures.append(
+                    f"step {number} (advance {step['advance']}):\n  expected {step.get('bot')}\n"
+                    f"  actual   {actual}"
+                )
         if "user" in step:
             sprint = self.app.conversations.handle(self.inbound(step["user"], played))
             actual = [summarise(e) for e in sprint.events]
@@ -186,7 +208,7 @@ class CoreRunner:
                     f"step {number} ({step['user']!r}):\n  expected {step.get('bot')}\n"
                     f"  actual   {actual}"
                 )
-        played.actual.append(actual if "user" in step else None)
+        played.actual.append(actual if "user" in step or "advance" in step else None)
         for check in step.get("db", []):
             with self.app.repo.session() as session:
                 got = session.execute(text(check["query"])).scalar()

@@ -51,7 +51,13 @@ class RunningBot:
     async def make_channel(self, pacer: Pacer) -> TelegramChannel:
         # Built inside the loop, so the channel's asyncio objects belong to it.
         return TelegramChannel(
-            self.settings, self.app.conversations, self.app.catalogue, self.app.clock, pacer
+            self.settings,
+            self.app.conversations,
+            self.app.catalogue,
+            self.app.clock,
+            pacer,
+            dispatcher=self.app.dispatcher,
+            dispatch_every=3600,
         )
 
     def call(self, coroutine: Coroutine[Any, Any, T], timeout: float = 30) -> T:

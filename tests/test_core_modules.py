@@ -143,6 +143,7 @@ def test_checklist_and_end(ctx: Context) -> None:
         "checklist_ticked",
         "message_created",
         "step_reached",
+        "fires_cancelled",  # finished: no reminder to come back
         "module_completed",
         "message_created",
     ]

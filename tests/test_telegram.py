@@ -10,12 +10,14 @@ from __future__ import annotations
 import html
 import socket
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from bot.channels.telegram_delivery import Pacer
+from bot.clock import ManualClock
 from bot.content.catalogue import Catalogue
 from bot.core.events import Button, MessageCreated
 from bot.storage import Repo
@@ -290,3 +292,23 @@ def test_html_in_content_is_escaped(bot: RunningBot, fake: FakeBotAPI) -> None:
         "&lt;b&gt;" in str(reply["text"])
         and html.unescape(str(reply["text"])) == reply["plain_text"]
     )
+
+
+def test_a_reminder_arrives_in_telegram_when_due(fake: FakeBotAPI, db_url: str) -> None:
+    clock = ManualClock(datetime(2026, 3, 2, 10, 0, tzinfo=UTC))
+    running = RunningBot(fake, db_url, clock=clock)
+    try:
+        assert running.channel.scheduler is not None
+        assert [job.id for job in running.channel.scheduler.get_jobs()] == ["dispatch_due"]
+        person = Participant(fake, 2200, language_code="tr")
+        person.onboard("Türkçe")
+        person.press(running.app.catalogue.modules["cv"].title["tr"])
+        assert running.call(running.channel.dispatch_due()) == 0
+        clock.advance(timedelta(days=3))
+        assert running.call(running.channel.dispatch_due()) == 1
+        nudge = person.received[-1]
+        assert "/stop" in text_of(nudge)
+        assert labels(nudge)[-1] == running.app.catalogue.text("tr", "nav.menu")
+        assert running.call(running.channel.dispatch_due()) == 0
+    finally:
+        running.stop()

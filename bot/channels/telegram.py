@@ -2,7 +2,8 @@
 
 Nothing here decides what to say (bot.core does). This module receives updates (long polling or a
 webhook whose secret token is checked), answers every callback query, keeps each participant's
-updates in order, runs the host off the event loop, and hands the messages to Delivery.
+updates in order, runs the host off the event loop, and hands the messages to Delivery. It also
+runs the scheduler that sends due reminders through the same delivery.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC
 from typing import Any
 from urllib.parse import urlparse
 
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram import BotCommand, Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
@@ -27,6 +30,7 @@ from bot.content.catalogue import Catalogue
 from bot.conversations import Conversations
 from bot.core.commands import HANDLERS as COMMANDS
 from bot.core.events import MessageCreated
+from bot.scheduling import Dispatcher
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +71,16 @@ class TelegramChannel:
         catalogue: Catalogue,
         clock: Clock,
         pacer: Pacer | None = None,
+        dispatcher: Dispatcher | None = None,
+        dispatch_every: float = 30.0,
     ) -> None:
         if not settings.telegram_token:
             raise ValueError("the Telegram channel needs TELEGRAM_BOT_TOKEN")
         self.settings, self.conversations = settings, conversations
         self.catalogue, self.clock = catalogue, clock
         self.locks = KeyedLocks()
+        self.dispatcher, self.dispatch_every = dispatcher, dispatch_every
+        self.scheduler: AsyncIOScheduler | None = None
         if settings.webhook_url and not settings.webhook_secret:
             raise ValueError("a webhook needs WEBHOOK_SECRET, so strangers cannot post updates")
         self.application = self.build(settings.telegram_token)
@@ -86,7 +94,8 @@ class TelegramChannel:
             .base_url(base)
             .base_file_url(file_url_for(base))
             .concurrent_updates(True)
-            .post_init(self.set_commands)
+            .post_init(self.on_started)
+            .post_shutdown(self.on_stopped)
             .build()
         )
         application.add_handler(TypeHandler(Update, self.on_update))
@@ -130,6 +139,55 @@ class TelegramChannel:
             self.conversations.mark_blocked, f"telegram:{chat_id}", self.clock.now()
         )
 
+    async def on_started(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        """Once the bot runs: the command menus, and the scheduler for reminders."""
+        await self.set_commands(application)
+        await self.start_scheduler()
+
+    async def on_stopped(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        self.stop_scheduler()
+
+    async def start_scheduler(self) -> None:
+        """APScheduler in this event loop looks for due reminders; the rows are the truth, so
+        its own jobs need no store and nothing is lost when the process stops."""
+        if self.dispatcher is None:
+            return
+        missed = await asyncio.to_thread(self.dispatcher.recover)
+        if missed:
+            log.warning("fires_interrupted", extra={"missed": missed})
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self.scheduler.add_job(
+            self.dispatch_due,
+            "interval",
+            seconds=self.dispatch_every,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            id="dispatch_due",
+        )
+        self.scheduler.start()
+
+    def stop_scheduler(self) -> None:
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        self.scheduler = None
+
+    async def dispatch_due(self) -> int:
+        """Send the reminders that are due, each in its participant's turn; return how many."""
+        if self.dispatcher is None:
+            return 0
+        dispatcher, sent = self.dispatcher, 0
+        for claim in await asyncio.to_thread(dispatcher.claim_due):
+            async with self.locks.hold(claim.user):
+                messages = await asyncio.to_thread(dispatcher.run, claim)
+                delivered = bool(messages)
+                chat_id = int(claim.user.partition(":")[2])
+                for message in messages:
+                    delivered = delivered and await self.deliver(chat_id, message)
+                await asyncio.to_thread(dispatcher.settle, claim, bool(messages), delivered)
+                sent += delivered
+        return sent
+
     async def set_commands(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """The command menu in every supported language, and English for everyone else."""
         for lang in (None, *self.catalogue.codes):
@@ -171,7 +229,7 @@ class TelegramChannel:
         """Start receiving inside a running event loop (for embedding and tests); see stop()."""
         application = self.application
         await application.initialize()
-        await self.set_commands(application)
+        await self.on_started(application)
         await application.start()
         assert application.updater is not None
         if self.settings.webhook_url:
@@ -182,6 +240,7 @@ class TelegramChannel:
             )
 
     async def stop(self) -> None:
+        self.stop_scheduler()
         application = self.application
         if application.updater is not None and application.updater.running:
             await application.updater.stop()

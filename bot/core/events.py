@@ -152,7 +152,24 @@ class UnsupportedReceived(Event):
     lang_hint: str | None = None  # the language the participant's app reports
 
 
-Inbound = TextReceived | ButtonPressed | CommandReceived | UnsupportedReceived
+@event("fire_due")
+@dataclass(frozen=True)
+class FireDue(Event):
+    """A scheduled message is due: the core decides whether it still makes sense to send it.
+
+    {"type": "fire_due", "user": "telegram:1001", "at": "2026-03-05T09:00:00+00:00",
+     "fire_id": 7, "kind": "resume", "payload": {"module": "cv", "step": "layout"}}
+    """
+
+    user: str
+    at: datetime
+    fire_id: int
+    kind: str
+    payload: dict[str, Any]
+    lang_hint: str | None = None
+
+
+Inbound = TextReceived | ButtonPressed | CommandReceived | UnsupportedReceived | FireDue
 
 
 # Outbound ----------------------------------------------------------------------------------------
@@ -244,6 +261,35 @@ class RemindersChanged(Event):
     on: bool
 
 
+@event("fire_scheduled")
+@dataclass(frozen=True)
+class FireScheduled(Event):
+    """A message should be considered at `due`; the host stores a row and never a timer. It
+    replaces any scheduled message of the same kind for the participant.
+
+    {"type": "fire_scheduled", "kind": "resume", "due": "2026-03-05T09:00:00+00:00",
+     "useful_until": "2026-03-16T09:00:00+00:00", "priority": 2,
+     "payload": {"module": "cv", "step": "layout"}}
+    """
+
+    kind: str
+    due: str
+    useful_until: str | None
+    priority: int
+    payload: dict[str, Any]
+
+
+@event("fires_cancelled")
+@dataclass(frozen=True)
+class FiresCancelled(Event):
+    """Scheduled messages of this kind are no longer wanted.
+
+    {"type": "fires_cancelled", "kind": "resume"}
+    """
+
+    kind: str
+
+
 @event("data_erase_requested")
 @dataclass(frozen=True)
 class DataEraseRequested(Event):
@@ -255,6 +301,8 @@ class DataEraseRequested(Event):
 
 Outbound = (
     MessageCreated
+    | FireScheduled
+    | FiresCancelled
     | LanguageChanged
     | ProfileUpdated
     | StepReached

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import unicodedata
 
-from bot.core import buttons, commands, intents
+from bot.core import buttons, commands, intents, nudges
 from bot.core.events import (
     ButtonPressed,
     CommandReceived,
+    FireDue,
     Inbound,
     TextReceived,
     UnsupportedReceived,
@@ -29,7 +30,8 @@ def clean_text(text: str) -> str:
 
 def step(state: State, event: Inbound, ctx: Context) -> Sprint:
     """Run one inbound event through the conversation and return what follows from it."""
-    turn = Turn(state, ctx, lang_hint=ctx.catalogue.match_language(event.lang_hint))
+    hint = ctx.catalogue.match_language(event.lang_hint)
+    turn = Turn(state, ctx, lang_hint=hint, at=event.at)
     if isinstance(event, CommandReceived):
         commands.run_command(turn, event.command, clean_text(event.args))
     elif isinstance(event, ButtonPressed):
@@ -38,6 +40,8 @@ def step(state: State, event: Inbound, ctx: Context) -> Sprint:
         receive_text(turn, event)
     elif isinstance(event, UnsupportedReceived):
         reply_short(turn, "input.unsupported")
+    elif isinstance(event, FireDue):
+        nudges.fire(turn, event)
     return turn.sprint()
 
 

@@ -7,12 +7,15 @@ string, show the menu, the language choice or a step, and work out which buttons
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 
 from bot.content.catalogue import Catalogue
 from bot.content.schema import Module
 from bot.core.actions import Action
 from bot.core.events import (
     Button,
+    FiresCancelled,
+    FireScheduled,
     MessageCreated,
     ModuleCompleted,
     Outbound,
@@ -28,6 +31,8 @@ class Context:
 
     catalogue: Catalogue
     max_text_chars: int = 2000
+    resume_after: timedelta = timedelta(days=3)  # a reminder after leaving a module unfinished
+    resume_useful_for: timedelta = timedelta(days=14)  # after that, the reminder is not sent
     high_confidence: float = 0.6  # act on the intent at once
     low_confidence: float = 0.25  # below: not understood; between: "did you mean..."
     language_confidence: float = 0.8  # sure enough about the language to offer a switch
@@ -48,9 +53,12 @@ class Sprint:
 class Turn:
     """Accumulates the new state and the outbound events of one step of the core."""
 
-    def __init__(self, state: State, ctx: Context, lang_hint: str | None = None) -> None:
+    def __init__(
+        self, state: State, ctx: Context, lang_hint: str | None = None, at: datetime | None = None
+    ) -> None:
         self.state = state
         self.ctx = ctx
+        self.at = at or datetime(1970, 1, 1, tzinfo=UTC)
         self.lang_hint = lang_hint
         self.events: list[Outbound] = []
 
@@ -194,8 +202,23 @@ class Turn:
         self.emit(StepReached(mod_id, step_id, view.n, view.total))
         if module.steps[step_id].is_end:
             self.finish_module(module, mark)
+        else:
+            self.schedule_resume(mod_id, step_id)
+
+    def schedule_resume(self, module_id: str, step_id: str) -> None:
+        """If the participant leaves the module here, remind them in a few days."""
+        self.emit(
+            FireScheduled(
+                kind="resume",
+                due=(self.at + self.ctx.resume_after).isoformat(),
+                useful_until=(self.at + self.ctx.resume_useful_for).isoformat(),
+                priority=2,
+                payload={"module": module_id, "step": step_id},
+            )
+        )
 
     def finish_module(self, module: Module, mark: Bookmark) -> None:
+        self.emit(FiresCancelled("resume"))
         if not mark.completed:
             self.state = self.state.with_bookmark(module.id, replace(mark, completed=True))
             self.emit(ModuleCompleted(module.id))

@@ -10,16 +10,18 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from bot.core.events import (
     ChecklistTicked,
     DataEraseRequested,
+    FiresCancelled,
+    FireScheduled,
     ModuleCompleted,
     StepReached,
 )
-from bot.storage.tables import ModuleProgress, Participant
+from bot.storage.tables import Fire, ModuleProgress, Participant
 
 Result = Literal["applied", "erased"]
 
@@ -67,7 +69,44 @@ def data_erase_requested(
     session.expunge_all()  # the rows are gone; nothing may be flushed for them any more
 
 
+def fire_scheduled(
+    session: Session, participant: Participant, ev: FireScheduled, at: datetime
+) -> None:
+    cancel_fires(session, participant, ev.kind, at, reason="replaced")
+    session.add(
+        Fire(
+            participant_id=participant.id,
+            kind=ev.kind,
+            payload=ev.payload,
+            priority=ev.priority,
+            due_at=datetime.fromisoformat(ev.due),
+            useful_until=datetime.fromisoformat(ev.useful_until) if ev.useful_until else None,
+            status="scheduled",
+            created_at=at,
+            updated_at=at,
+        )
+    )
+
+
+def fires_cancelled(
+    session: Session, participant: Participant, ev: FiresCancelled, at: datetime
+) -> None:
+    cancel_fires(session, participant, ev.kind, at, reason="cancelled")
+
+
+def cancel_fires(
+    session: Session, participant: Participant, kind: str, at: datetime, reason: str
+) -> None:
+    session.execute(
+        update(Fire)
+        .where(Fire.participant_id == participant.id, Fire.kind == kind, Fire.status == "scheduled")
+        .values(status="cancelled", reason=reason, updated_at=at)
+    )
+
+
 HANDLERS: dict[type, Callable[[Session, Participant, Any, datetime], None]] = {
+    FireScheduled: fire_scheduled,
+    FiresCancelled: fires_cancelled,
     StepReached: step_reached,
     ChecklistTicked: checklist_ticked,
     ModuleCompleted: module_completed,

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.core.events import Event, Inbound, MessageCreated
+from bot.core.events import Event, FireDue, Inbound, MessageCreated
 from bot.core.state import State
 from bot.core.turn import Sprint
 from bot.storage import apply
@@ -125,8 +125,9 @@ class Transaction:
         self, participant: Participant, inbound: Inbound, sprint: Sprint, handling_ms: float
     ) -> None:
         """Store the new state, apply each outbound event and log everything, in order."""
-        participant.last_seen_at = inbound.at
-        participant.blocked_at = None  # writing to the bot again undoes a block
+        if not isinstance(inbound, FireDue):  # only the participant's own actions count
+            participant.last_seen_at = inbound.at
+            participant.blocked_at = None  # writing to the bot again undoes a block
         self.log(participant, "in", inbound, inbound.at, handling_ms)
         for outbound in sprint.events:
             if apply.apply_event(self.session, participant, outbound, inbound.at) == "erased":

@@ -4,11 +4,12 @@ participants: one row per person per channel, with language, profile and convers
 module_progress: where each participant is in each module (a projection of the core's events,
     kept for coaches' and researchers' queries; the conversation state is the truth for the bot).
 event_log: every event in and out, with its time, for research and latency measurement.
+fires: scheduled messages, one row each, with their status.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -23,14 +24,31 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in and out, stored in UTC: SQLite keeps no time zone and would hand back
+    naive values that cannot be compared with the clock's."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime: Werkpad stores aware UTC times only")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
 
 
 class Base(DeclarativeBase):
-    type_annotation_map: ClassVar[dict[Any, Any]] = {
-        dict[str, Any]: JSON,
-        datetime: DateTime(timezone=True),
-    }
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, datetime: UTCDateTime}
 
 
 class Participant(Base):
@@ -79,3 +97,26 @@ class EventLog(Base):
     payload: Mapped[dict[str, Any]]
     at: Mapped[datetime]  # when it happened, by the injected clock
     handling_ms: Mapped[float | None] = mapped_column(Float)  # inbound only: time to decide
+
+
+class Fire(Base):
+    """A message to consider sending at `due_at`: the row is the truth, never an in-memory timer.
+
+    status: scheduled -> claimed -> sent | skipped; or cancelled, or missed (too late, or the
+    process stopped between claiming and confirming: such a row is never sent twice).
+    """
+
+    __tablename__ = "fires"
+    __table_args__ = (Index("ix_fires_status_due", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(24))
+    payload: Mapped[dict[str, Any]]
+    priority: Mapped[int] = mapped_column(Integer)  # 0 urgent (ignores quiet hours and budget)
+    due_at: Mapped[datetime]
+    useful_until: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(12), default="scheduled")
+    reason: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
