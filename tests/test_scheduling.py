@@ -32,6 +32,11 @@ class World:
         self.phone: list[tuple[str, MessageCreated]] = []
         self.reachable = True
 
+    def open_cv(self) -> None:
+        """A Dutch-speaking participant opens the CV module and leaves it there."""
+        self.press("lang:nl")
+        self.press("mod:cv")
+
     def press(self, data: str, user: str = USER) -> None:
         self.host.handle(ButtonPressed(user, self.clock.now(), data))
 
@@ -92,8 +97,7 @@ def test_finishing_or_moving_on_means_no_reminder(world: World, clock: ManualClo
 
 
 def test_no_reminders_after_stop(world: World, clock: ManualClock) -> None:
-    world.press("lang:nl")
-    world.press("mod:cv")
+    world.open_cv()
     world.host.handle(CommandReceived(USER, clock.now(), "stop"))
     clock.advance(timedelta(days=3))
     assert world.dispatch() == 0
@@ -102,8 +106,7 @@ def test_no_reminders_after_stop(world: World, clock: ManualClock) -> None:
 
 def test_quiet_hours_move_the_reminder_to_the_morning(world: World, clock: ManualClock) -> None:
     clock.set(datetime(2026, 3, 2, 22, 30, tzinfo=AMSTERDAM))
-    world.press("lang:nl")
-    world.press("mod:cv")
+    world.open_cv()
     clock.advance(timedelta(days=3))  # Thursday 22:30: quiet
     assert world.dispatch() == 0
     with world.repo.session() as session:
@@ -161,8 +164,7 @@ def test_a_weekly_budget_keeps_people_from_being_flooded(
 
 
 def test_a_blocked_participant_gets_nothing(world: World, clock: ManualClock) -> None:
-    world.press("lang:nl")
-    world.press("mod:cv")
+    world.open_cv()
     with world.repo.session() as session, session.begin():
         session.scalars(select(Participant)).one().blocked_at = clock.now()
     clock.advance(timedelta(days=3))
@@ -171,8 +173,7 @@ def test_a_blocked_participant_gets_nothing(world: World, clock: ManualClock) ->
 
 
 def test_an_undeliverable_reminder_is_not_counted_as_sent(world: World, clock: ManualClock) -> None:
-    world.press("lang:nl")
-    world.press("mod:cv")
+    world.open_cv()
     world.reachable = False
     clock.advance(timedelta(days=3))
     assert world.dispatch() == 0
@@ -183,8 +184,7 @@ def test_a_restart_between_scheduling_and_sending_delivers_exactly_once(
     db_url: str, catalogue: Catalogue, clock: ManualClock
 ) -> None:
     before = World(db_url, catalogue, clock)
-    before.press("lang:nl")
-    before.press("mod:cv")
+    before.open_cv()
     before.close()  # the process stops with the reminder still scheduled
     clock.advance(timedelta(days=3))
     after = World(db_url, catalogue, clock)
@@ -200,8 +200,7 @@ def test_a_reminder_claimed_when_the_process_stopped_is_never_sent_twice(
     db_url: str, catalogue: Catalogue, clock: ManualClock
 ) -> None:
     before = World(db_url, catalogue, clock)
-    before.press("lang:nl")
-    before.press("mod:cv")
+    before.open_cv()
     clock.advance(timedelta(days=3))
     assert len(before.dispatcher.claim_due()) == 1  # claimed; the process dies before sending
     before.close()
