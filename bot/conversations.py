@@ -12,7 +12,7 @@ from datetime import datetime
 from time import perf_counter
 
 from bot import core
-from bot.core.events import Inbound, TextReceived
+from bot.core.events import FireDue, Inbound, TextReceived
 from bot.core.step import clean_text
 from bot.core.turn import Sprint
 from bot.nlu import NLU
@@ -35,7 +35,13 @@ class Conversations:
         started = perf_counter()
         event = self.read(event)  # outside the transaction: the NLU may be a network call away
         with self.repo.transaction() as tx:
-            participant = tx.participant(event.user, event.at)  # locked until commit
+            if isinstance(event, FireDue):  # a reminder never brings an erased person back
+                found = tx.locked(event.user)
+                if found is None:
+                    return Sprint(core.State(), ())
+                participant = found
+            else:
+                participant = tx.participant(event.user, event.at)  # locked until commit
             sprint = core.step(tx.state(participant), event, self.ctx)
             tx.save_sprint(participant, event, sprint, (perf_counter() - started) * 1000)
         return sprint

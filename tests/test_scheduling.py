@@ -231,3 +231,16 @@ def test_urgent_messages_ignore_quiet_hours_and_budget() -> None:
     policy = Policy(quiet_start=time(21), quiet_end=time(8), weekly_budget=3)
     assert policy.decide(night, 0, None, False, week).action == "send"
     assert policy.decide(night, 2, None, False, []).action == "defer"
+
+
+def test_a_reminder_for_someone_who_erased_their_data_brings_nothing_back(
+    world: World, clock: ManualClock
+) -> None:
+    world.open_cv()
+    clock.advance(timedelta(days=3))
+    (claim,) = world.dispatcher.claim_due()
+    world.host.handle(CommandReceived(USER, clock.now(), "delete"))
+    world.press("erase:yes")
+    assert world.dispatcher.run(claim) == []
+    with world.repo.session() as session:
+        assert session.scalars(select(Participant)).all() == []

@@ -31,7 +31,7 @@ def clean_text(text: str) -> str:
 def step(state: State, event: Inbound, ctx: Context) -> Sprint:
     """Run one inbound event through the conversation and return what follows from it."""
     hint = ctx.catalogue.match_language(event.lang_hint)
-    turn = Turn(state, ctx, lang_hint=hint, at=event.at)
+    turn = Turn(state, ctx, at=event.at, lang_hint=hint)
     if isinstance(event, CommandReceived):
         commands.run_command(turn, event.command, clean_text(event.args))
     elif isinstance(event, ButtonPressed):

@@ -7,7 +7,7 @@ string, show the menu, the language choice or a step, and work out which buttons
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from bot.content.catalogue import Catalogue
 from bot.content.schema import Module
@@ -54,11 +54,11 @@ class Turn:
     """Accumulates the new state and the outbound events of one step of the core."""
 
     def __init__(
-        self, state: State, ctx: Context, lang_hint: str | None = None, at: datetime | None = None
+        self, state: State, ctx: Context, at: datetime, lang_hint: str | None = None
     ) -> None:
         self.state = state
         self.ctx = ctx
-        self.at = at or datetime(1970, 1, 1, tzinfo=UTC)
+        self.at = at  # the time of the event: reminders are scheduled from it
         self.lang_hint = lang_hint
         self.events: list[Outbound] = []
 

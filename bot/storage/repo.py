@@ -77,17 +77,22 @@ class Transaction:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def participant(self, user: str, at: datetime) -> Participant:
-        """The participant's row, locked for this transaction; created on first contact."""
+    def locked(self, user: str) -> Participant | None:
+        """The participant's row, locked until the end of this transaction, if there is one."""
         channel, address = split_user(user)
         query = (
             select(Participant)
             .where(Participant.channel == channel, Participant.address == address)
             .with_for_update()
         )
-        row = self.session.scalars(query).one_or_none()
+        return self.session.scalars(query).one_or_none()
+
+    def participant(self, user: str, at: datetime) -> Participant:
+        """The participant's row, locked for this transaction; created on first contact."""
+        row = self.locked(user)
         if row is not None:
             return row
+        channel, address = split_user(user)
         row = Participant(
             channel=channel,
             address=address,
@@ -102,17 +107,14 @@ class Transaction:
             with self.session.begin_nested():
                 self.session.add(row)
         except IntegrityError:  # created meanwhile by a concurrent first message
-            return self.session.scalars(query).one()
+            found = self.locked(user)
+            assert found is not None
+            return found
         return row
 
     def mark_blocked(self, user: str, at: datetime) -> bool:
         """Record that the participant blocked the bot; False if they are unknown (or erased)."""
-        channel, address = split_user(user)
-        row = self.session.scalars(
-            select(Participant)
-            .where(Participant.channel == channel, Participant.address == address)
-            .with_for_update()
-        ).one_or_none()
+        row = self.locked(user)
         if row is None:
             return False
         row.blocked_at = at
