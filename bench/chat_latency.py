@@ -1,8 +1,8 @@
 """How fast Werkpad answers a message, and how much memory a chat process takes.
 
-Measures (1) the pure core, (2) one message through the conversation host with its database
-transaction, on SQLite and, when reachable, PostgreSQL, and (3) `werkpad chat` as a whole process:
-start-up time, time per piped message and peak memory. Prints a Markdown table.
+Measures (1) the pure core, (2) one message through the conversation host with the embedded NLU
+and its database transaction, on SQLite and, when reachable, PostgreSQL, and (3) `werkpad chat`
+as a whole process: start-up time, time per piped message and peak memory. Prints Markdown.
 
     python -m bench.chat_latency [--messages 500] [--postgres URL]
 """
@@ -25,7 +25,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from bot.config import REPO_ROOT
+from bot.app import nlu_for
+from bot.config import REPO_ROOT, Settings
 from bot.content.loader import load_catalogue
 from bot.conversations import Conversations
 from bot.core import ButtonPressed, Context, Inbound, State, TextReceived, step
@@ -85,9 +86,12 @@ def bench_core(ctx: Context, n: int) -> list[float]:
 
 
 def bench_host(ctx: Context, url: str, n: int) -> list[float]:
+    """Each event through the host as the bot runs it: NLU for typed text, one transaction."""
     repo = Repo(url)
     repo.migrate()
-    host = Conversations(repo, ctx)
+    nlu = nlu_for(Settings.from_env())
+    nlu.parse("warm up")  # train or load the model before timing
+    host = Conversations(repo, ctx, nlu)
     try:
         return timed(host.handle, events("terminal:bench", n))
     finally:
@@ -146,13 +150,16 @@ def main() -> int:
     rows = [("core only (no I/O)", bench_core(ctx, args.messages))]
     with tempfile.TemporaryDirectory() as tmp:
         rows.append(
-            ("host + SQLite file", bench_host(ctx, f"sqlite:///{tmp}/b.sqlite3", args.messages))
+            (
+                "host + NLU + SQLite file",
+                bench_host(ctx, f"sqlite:///{tmp}/b.sqlite3", args.messages),
+            )
         )
         pg = fresh_postgres(args.postgres)
         if pg is not None:
             url, drop = pg
             try:
-                rows.append(("host + PostgreSQL", bench_host(ctx, url, args.messages)))
+                rows.append(("host + NLU + PostgreSQL", bench_host(ctx, url, args.messages)))
             finally:
                 drop()
         startup, per_message, peak = bench_process(100, Path(tmp))

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
 import threading
 from collections.abc import Coroutine
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.app import build_app
@@ -31,9 +33,10 @@ class RunningBot:
         pacer: Pacer | None = None,
         **settings: Any,
     ) -> None:
-        base = Settings.from_env(
-            environ={"WERKPAD_NLU_CACHE": os.environ["WERKPAD_NLU_CACHE"]}, env_file=None
+        cache = os.environ.get("WERKPAD_NLU_CACHE") or str(
+            Path(tempfile.gettempdir()) / "werkpad-nlu-cache"
         )
+        base = Settings.from_env(environ={"WERKPAD_NLU_CACHE": cache}, env_file=None)
         self.settings = replace(
             base,
             database_url=db_url,
