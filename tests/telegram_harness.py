@@ -136,3 +136,9 @@ class Participant:
 def labels(message: dict[str, Any]) -> list[str]:
     rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
     return [button["text"] for row in rows for button in row]
+
+
+def plain_text(message: dict[str, Any]) -> str:
+    """What the participant reads (the fake parsed the HTML as Telegram does), without the
+    invisible marks that keep commands left-to-right in right-to-left text."""
+    return str(message["plain_text"]).replace("\u2066", "").replace("\u2069", "")

@@ -24,6 +24,7 @@ from bot.storage import Repo
 from bot.storage.tables import Participant as ParticipantRow
 from tests.fakes.bot_api import MEDIA_KINDS, FakeBotAPI
 from tests.telegram_harness import Participant, RunningBot, labels
+from tests.telegram_harness import plain_text as text_of
 
 
 @pytest.fixture
@@ -37,12 +38,6 @@ def bot(fake: FakeBotAPI, db_url: str) -> Iterator[RunningBot]:
     running = RunningBot(fake, db_url)
     yield running
     running.stop()
-
-
-def text_of(message: dict[str, object]) -> str:
-    """What the participant reads (the fake parsed the HTML as Telegram does), without the
-    invisible marks that keep commands left-to-right in right-to-left text."""
-    return str(message["plain_text"]).replace("\u2066", "").replace("\u2069", "")
 
 
 def ui(catalogue: Catalogue, lang: str, key: str, **values: object) -> str:

@@ -10,7 +10,7 @@ import pytest
 
 from tests.fakes.bot_api import FakeBotAPI
 from tests.scenario_runner import CoreRunner, Scenario, load_scenarios
-from tests.telegram_harness import Participant, RunningBot, labels
+from tests.telegram_harness import Participant, RunningBot, labels, plain_text
 
 
 def typeable_in_telegram(scenario: Scenario) -> bool:
@@ -30,8 +30,7 @@ SCENARIOS = [s for s in load_scenarios() if typeable_in_telegram(s)]
 
 
 def seen(message: dict[str, Any]) -> tuple[str, list[str]]:
-    text = str(message["plain_text"]).replace("\u2066", "").replace("\u2069", "")
-    return text, labels(message)
+    return plain_text(message), labels(message)
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])

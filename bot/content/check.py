@@ -111,11 +111,8 @@ def _targets(step: Step) -> list[str]:
 
 def _button_data(module: Module, step_id: str, step: Step) -> list[str]:
     here = f"{module.id}.{step_id}"
-    data = [
-        f"go:{here}:{t}"
-        for t in _targets(step)
-        if step.next == t or t in {b.to for b in step.buttons}
-    ]
+    gos = ([step.next] if step.next else []) + [b.to for b in step.buttons]
+    data = [f"go:{here}:{t}" for t in gos]
     data += [f"ans:{here}:{o.value}" for o in step.options]
     data += [f"done:{here}", f"back:{here}", f"src:{here}"]
     return data

@@ -21,7 +21,7 @@ from bot.core.events import (
     Outbound,
     StepReached,
 )
-from bot.core.modules import render_step, resolve, split_target
+from bot.core.modules import StepView, render_step, resolve, split_target
 from bot.core.state import Bookmark, State
 
 
@@ -124,16 +124,19 @@ class Turn:
         module = self.catalogue.modules.get(module_id)
         if module is None or mark.step not in module.steps:
             return None
-        view = render_step(
+        return self.view(module, mark.step, mark.trail).message
+
+    def view(self, module: Module, step_id: str, trail: tuple[str, ...]) -> StepView:
+        """A step as this participant sees it, with the way back they have."""
+        return render_step(
             self.catalogue,
             module,
-            mark.step,
+            step_id,
             self.lang,
             self.state.profile,
-            depth=len(mark.trail) + 1,
-            can_go_back=bool(mark.trail),
+            depth=len(trail) + 1,
+            can_go_back=bool(trail),
         )
-        return view.message
 
     def current_buttons(self) -> tuple[Button, ...]:
         """The buttons that fit where the participant is, for short replies."""
@@ -189,15 +192,7 @@ class Turn:
             completed=previous.completed if previous else False,
         )
         self.state = replace(self.state.with_bookmark(mod_id, mark), current=mod_id, awaiting=None)
-        view = render_step(
-            self.catalogue,
-            module,
-            step_id,
-            self.lang,
-            self.state.profile,
-            depth=len(trail) + 1,
-            can_go_back=bool(trail),
-        )
+        view = self.view(module, step_id, trail)
         self.emit(view.message)
         self.emit(StepReached(mod_id, step_id, view.n, view.total))
         if module.steps[step_id].is_end:

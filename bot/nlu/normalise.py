@@ -10,6 +10,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
+# Arabic-Indic and Persian digits as 0-9.
+DIGITS = str.maketrans(
+    {**{chr(0x0660 + i): str(i) for i in range(10)}, **{chr(0x06F0 + i): str(i) for i in range(10)}}
+)
 ARABIC_MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")  # harakat, dagger alef, tatweel
 LETTERS = str.maketrans(
     {
@@ -25,8 +29,6 @@ LETTERS = str.maketrans(
         "\u200d": "",  # zero-width joiner
         "\u200f": "",  # right-to-left mark
         "\u200e": "",  # left-to-right mark
-        **{chr(0x0660 + i): str(i) for i in range(10)},  # Arabic-Indic digits
-        **{chr(0x06F0 + i): str(i) for i in range(10)},  # Persian digits
     }
 )
 REPEATS = re.compile(r"(\w)\1{2,}")
@@ -36,13 +38,11 @@ SPACES = re.compile(r"\s+")
 def normalise(text: str) -> str:
     """One form for the many ways the same words are typed."""
     text = unicodedata.normalize("NFKC", text).casefold()
-    text = ARABIC_MARKS.sub("", text).translate(LETTERS)
+    text = ARABIC_MARKS.sub("", text).translate(LETTERS).translate(DIGITS)
     text = REPEATS.sub(r"\1\1", text)
     return SPACES.sub(" ", text).strip()
 
 
 def ascii_digits(text: str) -> str:
     """Eastern Arabic and Persian digits as 0-9, leaving everything else as it is."""
-    return text.translate(
-        {**{0x0660 + i: str(i) for i in range(10)}, **{0x06F0 + i: str(i) for i in range(10)}}
-    )
+    return text.translate(DIGITS)
